@@ -1,0 +1,158 @@
+#pragma once
+// The fluent front end: sugar over prepare()/Run (run.hpp), never a second implementation.
+//
+//   auto run = tsne::embed<2>(X).perplexity(30).seed(7).threads(8).prepare();  // builds P once
+//   run.optimize(250, tsne::exaggerated(12));
+//   run.optimize(500, tsne::progress());
+//   tsne::RowMatrix<float> Y = run.embedding();
+//   // or simply: auto Y = tsne::embed<2>(X).fit();
+//
+// Value setters return *this; policy setters (neighbors, affinity, init, repulsion, optimizer)
+// return a new builder type with that slot replaced. The builder views X without copying when X
+// is row-major with contiguous rows (otherwise it keeps a row-major copy); X must outlive
+// prepare()/fit() when viewed.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "run.hpp"
+
+namespace tsne {
+
+template <int Dims, class T, class Neighbors = BruteForce, class Affinity = Perplexity, class Init = PCA,
+          class Repulsion = Exact, class Optimizer = MomentumGains>
+class Embedder {
+    static_assert(Dims >= 1, "Dims (the output dimension) must be at least 1");
+    static_assert(is_real_v<T>, "the input's scalar type must be float or double");
+
+public:
+    using run_type = Run<T, Dims, Repulsion, Optimizer>;
+
+    Embedder(const T* data, Eigen::Index rows, Eigen::Index cols, Eigen::Index stride,
+             std::shared_ptr<const RowMatrix<T>> owned = {})
+        : data_(data), rows_(rows), cols_(cols), stride_(stride), owned_(std::move(owned)) {}
+
+    // ---- values -----------------------------------------------------------------------------
+    /// Perplexity of the affinities (default 30); needs an affinity policy with a perplexity.
+    Embedder& perplexity(double p) {
+        static_assert(traits::has_perplexity<Affinity>::value, "this affinity policy has no perplexity");
+        affinity_.perplexity = p;
+        return *this;
+    }
+    Embedder& iterations(int n) { options_.iterations = n; return *this; }
+    Embedder& early_exaggeration(double factor) { options_.early_exaggeration = factor; return *this; }
+    Embedder& early_exaggeration_iterations(int n) { options_.early_exaggeration_iterations = n; return *this; }
+    /// Fixed learning rate; tsne::auto_learning_rate (0) = N / exaggeration.
+    Embedder& learning_rate(double eta) { options_.learning_rate = eta; return *this; }
+    Embedder& momentum(double early, double final) {
+        options_.momentum = early;
+        options_.final_momentum = final;
+        return *this;
+    }
+    Embedder& seed(std::uint64_t s) { options_.seed = s; return *this; }
+    Embedder& threads(unsigned n) { options_.threads = n; return *this; }
+    Embedder& kl_every(int n) { options_.kl_every = n; return *this; }
+    Embedder& options(const Options& o) { options_ = o; return *this; }
+    const Options& options() const noexcept { return options_; }
+
+    // ---- policies ---------------------------------------------------------------------------
+    template <class N>
+    Embedder<Dims, T, N, Affinity, Init, Repulsion, Optimizer> neighbors(N n) const {
+        return rebind<N, Affinity, Init, Repulsion, Optimizer>(std::move(n), affinity_, init_, repulsion_, optimizer_);
+    }
+    template <class A>
+    Embedder<Dims, T, Neighbors, A, Init, Repulsion, Optimizer> affinity(A a) const {
+        return rebind<Neighbors, A, Init, Repulsion, Optimizer>(neighbors_, std::move(a), init_, repulsion_, optimizer_);
+    }
+    template <class I>
+    Embedder<Dims, T, Neighbors, Affinity, I, Repulsion, Optimizer> init(I i) const {
+        return rebind<Neighbors, Affinity, I, Repulsion, Optimizer>(neighbors_, affinity_, std::move(i), repulsion_, optimizer_);
+    }
+    template <class R>
+    Embedder<Dims, T, Neighbors, Affinity, Init, R, Optimizer> repulsion(R r) const {
+        return rebind<Neighbors, Affinity, Init, R, Optimizer>(neighbors_, affinity_, init_, std::move(r), optimizer_);
+    }
+    template <class O>
+    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, O> optimizer(O o) const {
+        return rebind<Neighbors, Affinity, Init, Repulsion, O>(neighbors_, affinity_, init_, repulsion_, std::move(o));
+    }
+
+    // ---- run --------------------------------------------------------------------------------
+    /// Builds P and the initial embedding; optimise with run.optimize(...).
+    run_type prepare() const {
+        return tsne::prepare<Dims, T>(view(), options_, neighbors_, affinity_, init_, repulsion_, optimizer_);
+    }
+    /// prepare() + the standard schedule (Options); returns the N x Dims embedding.
+    template <class... Callbacks>
+    RowMatrix<T> fit(Callbacks&&... callbacks) const {
+        auto run = prepare();
+        run_schedule(run, options_, callbacks...);
+        return run.embedding();
+    }
+
+    MatrixRef<T> view() const {
+        return Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>(data_, rows_, cols_, Eigen::OuterStride<>(stride_));
+    }
+
+private:
+    template <int, class, class, class, class, class, class>
+    friend class Embedder;
+
+    template <class N, class A, class I, class R, class O>
+    Embedder<Dims, T, N, A, I, R, O> rebind(N n, A a, I i, R r, O o) const {
+        Embedder<Dims, T, N, A, I, R, O> e(data_, rows_, cols_, stride_, owned_);
+        e.options_ = options_;
+        e.neighbors_ = std::move(n);
+        e.affinity_ = std::move(a);
+        e.init_ = std::move(i);
+        e.repulsion_ = std::move(r);
+        e.optimizer_ = std::move(o);
+        return e;
+    }
+
+    const T* data_;
+    Eigen::Index rows_, cols_, stride_;
+    std::shared_ptr<const RowMatrix<T>> owned_;
+    Options options_{};
+    Neighbors neighbors_{};
+    Affinity affinity_{};
+    Init init_{};
+    Repulsion repulsion_{};
+    Optimizer optimizer_{};
+};
+
+/// Starts a fluent embedding of X (points as rows, float or double) into Dims dimensions.
+/// Row-major X with contiguous rows is viewed, anything else (column-major, expressions) copied.
+template <int Dims, class Derived>
+auto embed(const Eigen::DenseBase<Derived>& X) {
+    using T = typename Derived::Scalar;
+    static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
+    constexpr bool viewable = bool(Derived::IsRowMajor) && (int(Eigen::internal::traits<Derived>::Flags) & Eigen::DirectAccessBit) != 0;
+    if constexpr (viewable) {
+        if (X.derived().innerStride() == 1 || X.rows() == 0 || X.cols() <= 1)
+            return Embedder<Dims, T>(X.derived().data(), X.rows(), X.cols(),
+                                     X.cols() > 0 ? X.derived().outerStride() : 0);
+    }
+    auto owned = std::make_shared<const RowMatrix<T>>(X.derived());
+    return Embedder<Dims, T>(owned->data(), owned->rows(), owned->cols(), owned->cols(), owned);
+}
+
+/// Temporaries are moved into the builder, so `auto b = embed<2>(make_data());` is safe.
+template <int Dims, class T, int Options_>
+auto embed(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
+    static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
+    auto owned = std::make_shared<const RowMatrix<T>>(std::move(X));
+    return Embedder<Dims, T>(owned->data(), owned->rows(), owned->cols(), owned->cols(), owned);
+}
+
+/// Raw row-major data: n points of d features, rows `stride` elements apart (default d). Not copied.
+template <int Dims, class T>
+Embedder<Dims, T> embed(const T* data, std::size_t n, std::size_t d, std::size_t stride = 0) {
+    if (data == nullptr && n * d != 0) detail::fail("X: null data pointer for ", n, " x ", d, " points");
+    return Embedder<Dims, T>(data, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d),
+                             static_cast<Eigen::Index>(stride ? stride : d));
+}
+
+}  // namespace tsne

@@ -1,0 +1,107 @@
+#pragma once
+// Exact O(N²) repulsion: R_i = Σ_{j≠i} q̃_ij² (y_i − y_j) and Z = Σ_{i≠j} q̃_ij, q̃ = 1/(1+|y_i−y_j|²).
+// The repulsive gradient is R_i / Z. Lanes run across j; every row is independent and summed in a
+// fixed order, Z is summed over rows in index order, so results are bit-identical for any thread
+// count. Best for small N (a few thousand points); the reference for Barnes-Hut and FFT.
+#include <cstddef>
+#include <vector>
+
+#include "../detail/embedding.hpp"
+#include "../parallel/parallel_for.hpp"
+#include "../simd/compat.hpp"
+
+namespace tsne {
+namespace gradient {
+
+/// One row, scalar twin. Returns Σ_{j≠i} q̃_ij; writes R_i to out.
+template <class T, int Dims>
+T repulsive_row_scalar(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out) {
+    T z = 0, acc[Dims] = {};
+    for (std::size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        T diff[Dims], d2 = 0;
+        for (int d = 0; d < Dims; ++d) {
+            diff[d] = y[d][i] - y[d][j];
+            d2 += diff[d] * diff[d];
+        }
+        const T q = T(1) / (T(1) + d2);
+        z += q;
+        for (int d = 0; d < Dims; ++d) acc[d] += q * q * diff[d];
+    }
+    for (int d = 0; d < Dims; ++d) out[d] = acc[d];
+    return z;
+}
+
+/// One row, SIMD. The self pair contributes q = 1 exactly and no force; it is subtracted from Z.
+template <class A, class T, int Dims>
+T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out) {
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    B yi[Dims], acc[Dims], z(T(0));
+    const B one(T(1));
+    for (int d = 0; d < Dims; ++d) {
+        yi[d] = B(y[d][i]);
+        acc[d] = B(T(0));
+    }
+    std::size_t j = 0;
+    for (; j + W <= n; j += W) {
+        B diff[Dims], d2(T(0));
+        for (int d = 0; d < Dims; ++d) {
+            diff[d] = yi[d] - B::load_unaligned(y[d] + j);
+            d2 = xsimd::fma(diff[d], diff[d], d2);
+        }
+        const B q = one / (one + d2);
+        z += q;
+        const B q2 = q * q;
+        for (int d = 0; d < Dims; ++d) acc[d] = xsimd::fma(q2, diff[d], acc[d]);
+    }
+    T zs = simd::reduce_add(z);
+    for (int d = 0; d < Dims; ++d) out[d] = simd::reduce_add(acc[d]);
+    for (; j < n; ++j) {
+        T diff[Dims], d2 = 0;
+        for (int d = 0; d < Dims; ++d) {
+            diff[d] = y[d][i] - y[d][j];
+            d2 += diff[d] * diff[d];
+        }
+        const T q = T(1) / (T(1) + d2);
+        zs += q;
+        for (int d = 0; d < Dims; ++d) out[d] += q * q * diff[d];
+    }
+    return zs - T(1);
+}
+
+}  // namespace gradient
+
+/// Repulsion policy: the exact O(N²) sum. See policies.hpp for the contract.
+struct Exact {
+    bool simd = true;  ///< false: the scalar twin (for tests and benchmarks)
+
+    template <class T, int Dims>
+    struct state {
+        state(const Exact& cfg, std::size_t n) : simd(cfg.simd), zrow(n) {}
+
+        /// Writes R (unnormalised repulsive forces) and returns Z.
+        template <class Exec>
+        double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
+            const std::size_t n = Y.size();
+            const auto y = Y.coords();
+            ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
+                T out[Dims];
+                for (std::size_t i = b; i < e; ++i) {
+                    const T z = simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims>(y, n, i, out)
+                                     : gradient::repulsive_row_scalar<T, Dims>(y, n, i, out);
+                    zrow[i] = static_cast<double>(z);
+                    for (int d = 0; d < Dims; ++d) R.coord(d)[i] = out[d];
+                }
+            });
+            double Z = 0;
+            for (double z : zrow) Z += z;
+            return Z;
+        }
+
+        bool simd;
+        std::vector<double> zrow;
+    };
+};
+
+}  // namespace tsne

@@ -1,0 +1,115 @@
+#pragma once
+// PCA initialisation (the default): the data projected on its first Dims principal axes, scaled so
+// that the first coordinate has standard deviation 1e-4 (openTSNE's rule). Axes' signs are fixed
+// (largest-magnitude loading positive) so a data set always gives the same picture.
+// D <= exact_max_dims: eigen-decomposition of the D x D covariance (accumulated in double, block by
+// block, never copying X). Larger D: randomized subspace iteration from the run's seed.
+// Degenerate data (all points equal) falls back to RandomInit.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+
+#include "../detail/embedding.hpp"
+#include "../detail/rng.hpp"
+#include "random.hpp"
+
+namespace tsne {
+
+struct PCA {
+    double std = 1e-4;                   ///< std of the first output coordinate
+    Eigen::Index exact_max_dims = 1024;  ///< above this many features use subspace iteration
+    int power_iterations = 8;            ///< subspace iterations for the randomized path
+
+    template <class T, int Dims, class Exec>
+    void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        detail::check_positive("PCA init std", std);
+        using MatD = Eigen::MatrixXd;
+        const Eigen::Index n = X.rows(), D = X.cols();
+        const Eigen::Index blk = 4096;
+        // Power-of-two prescale: covariance of data near 1e±150 would overflow double; the result
+        // is rescaled to std anyway, so this changes nothing else.
+        int e = 0;
+        const double maxabs = static_cast<double>(X.cwiseAbs().maxCoeff());
+        if (maxabs > 0) std::frexp(maxabs, &e);
+        const double sc = std::ldexp(1.0, -e);
+        Eigen::VectorXd mean = Eigen::VectorXd::Zero(D);
+        for (Eigen::Index r = 0; r < n; r += blk) {
+            const Eigen::Index m = std::min(blk, n - r);
+            mean += (X.middleRows(r, m).template cast<double>() * sc).colwise().sum().transpose();
+        }
+        mean /= static_cast<double>(n);
+        const Eigen::Index c = std::min<Eigen::Index>(Dims, D);
+        MatD V(D, c);  // principal axes as columns
+        if (D <= exact_max_dims) {
+            MatD C = MatD::Zero(D, D);
+            for (Eigen::Index r = 0; r < n; r += blk) {
+                const Eigen::Index m = std::min(blk, n - r);
+                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                B.rowwise() -= mean.transpose();
+                C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
+            }
+            Eigen::SelfAdjointEigenSolver<MatD> es(C.template selfadjointView<Eigen::Lower>());
+            for (Eigen::Index j = 0; j < c; ++j) V.col(j) = es.eigenvectors().col(D - 1 - j);  // descending
+        } else {
+            const Eigen::Index q = std::min<Eigen::Index>(D, c + 10);
+            detail::Rng rng(seed ^ 0x5ca1ab1eULL);
+            MatD Q(D, q);
+            for (Eigen::Index j = 0; j < q; ++j)
+                for (Eigen::Index i = 0; i < D; ++i) Q(i, j) = rng.normal();
+            for (int it = 0; it < power_iterations; ++it) {
+                MatD Z = MatD::Zero(D, q);  // Cov * Q without forming Cov
+                for (Eigen::Index r = 0; r < n; r += blk) {
+                    const Eigen::Index m = std::min(blk, n - r);
+                    MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                    B.rowwise() -= mean.transpose();
+                    Z.noalias() += B.transpose() * (B * Q);
+                }
+                Eigen::HouseholderQR<MatD> qr(Z);
+                Q = qr.householderQ() * MatD::Identity(D, q);
+            }
+            MatD Z = MatD::Zero(D, q);
+            for (Eigen::Index r = 0; r < n; r += blk) {
+                const Eigen::Index m = std::min(blk, n - r);
+                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                B.rowwise() -= mean.transpose();
+                Z.noalias() += B.transpose() * (B * Q);
+            }
+            Eigen::SelfAdjointEigenSolver<MatD> es(Q.transpose() * Z);
+            for (Eigen::Index j = 0; j < c; ++j) V.col(j) = Q * es.eigenvectors().col(q - 1 - j);
+        }
+        for (Eigen::Index j = 0; j < c; ++j) {
+            Eigen::Index arg = 0;
+            V.col(j).cwiseAbs().maxCoeff(&arg);
+            if (V(arg, j) < 0) V.col(j) = -V.col(j);
+        }
+        // Project, block by block, in double.
+        MatD P(n, Dims);
+        P.setZero();
+        for (Eigen::Index r = 0; r < n; r += blk) {
+            const Eigen::Index m = std::min(blk, n - r);
+            MatD B = X.middleRows(r, m).template cast<double>() * sc;
+            B.rowwise() -= mean.transpose();
+            P.block(r, 0, m, c).noalias() = B * V;
+        }
+        const double sd0 = std::sqrt((P.col(0).array() - P.col(0).mean()).square().sum() / static_cast<double>(n));
+        if (!(sd0 > 0) || !std::isfinite(sd0)) {  // all points identical: nothing to project
+            RandomInit{std}.fill(Y, seed);
+            return;
+        }
+        const double s = std / sd0;
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (int d = 0; d < Dims; ++d) Y(static_cast<std::size_t>(i), d) = static_cast<T>(P(i, d) * s);
+        // Dims > D: remaining coordinates get tiny noise so they are not all zero.
+        if (c < Dims) {
+            detail::Rng rng(seed);
+            for (Eigen::Index i = 0; i < n; ++i)
+                for (int d = static_cast<int>(c); d < Dims; ++d)
+                    Y(static_cast<std::size_t>(i), d) = static_cast<T>(std * 1e-2 * rng.normal());
+        }
+    }
+};
+
+}  // namespace tsne

@@ -1,0 +1,65 @@
+#pragma once
+// Gradient descent with momentum and per-coordinate adaptive gains (Jacobs' delta-bar-delta, as in
+// every t-SNE since van der Maaten 2008): a gain grows by `gain_up` while the gradient keeps
+// pointing against the previous update and shrinks by ×`gain_down` when it flips, floored at
+// `min_gain`. The update of each point is clipped to `max_step_norm` (FIt-SNE/openTSNE default 5),
+// which keeps outliers from exploding early on.
+#include <cmath>
+#include <cstddef>
+
+#include "../detail/embedding.hpp"
+#include "../parallel/parallel_for.hpp"
+
+namespace tsne {
+
+struct MomentumGains {
+    double gain_up = 0.2;
+    double gain_down = 0.8;
+    double min_gain = 0.01;
+    double max_step_norm = 5.0;  ///< per-point update norm limit; <= 0 disables
+
+    template <class T, int Dims>
+    struct state {
+        template <class Cfg>
+        state(const Cfg& c, std::size_t n)
+            : gain_up(c.gain_up), gain_down(c.gain_down), min_gain(c.min_gain), max_step_norm(c.max_step_norm),
+              update(n), gains(n) {
+            gains.fill(T(1));
+        }
+
+        /// Y += update, update = momentum·update − lr·gains·grad (then clipped per point).
+        template <class Exec>
+        void step(Embedding<T, Dims>& Y, const Embedding<T, Dims>& grad, double lr, double momentum, Exec& ex) {
+            const T up = static_cast<T>(gain_up), down = static_cast<T>(gain_down), floor = static_cast<T>(min_gain),
+                    eta = static_cast<T>(lr), mom = static_cast<T>(momentum), clip = static_cast<T>(max_step_norm);
+            ex.parallel_for(Y.size(), 1024, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) {
+                    T u[Dims], norm2 = 0;
+                    for (int d = 0; d < Dims; ++d) {
+                        const T g = grad.coord(d)[i];
+                        T& gain = gains.coord(d)[i];
+                        const T prev = update.coord(d)[i];
+                        gain = ((g > 0) != (prev > 0)) ? gain + up : gain * down;
+                        if (gain < floor) gain = floor;
+                        u[d] = mom * prev - eta * gain * g;
+                        norm2 += u[d] * u[d];
+                    }
+                    if (clip > 0 && norm2 > clip * clip) {
+                        const T s = clip / std::sqrt(norm2);
+                        for (int d = 0; d < Dims; ++d) u[d] *= s;
+                    }
+                    for (int d = 0; d < Dims; ++d) {
+                        update.coord(d)[i] = u[d];
+                        Y.coord(d)[i] += u[d];
+                    }
+                }
+            });
+        }
+
+        double gain_up, gain_down, min_gain, max_step_norm;
+        Embedding<T, Dims> update;
+        Embedding<T, Dims> gains;
+    };
+};
+
+}  // namespace tsne

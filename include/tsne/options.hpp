@@ -1,0 +1,50 @@
+#pragma once
+// Plain values that configure a run. Policies (neighbour search, affinities, initialisation,
+// repulsion, optimizer) carry their own configuration; see policies.hpp.
+#include <cstdint>
+
+#include "detail/validate.hpp"
+#include "optimizer/schedule.hpp"
+
+namespace tsne {
+
+struct Options {
+    /// Total iterations, early exaggeration included. More = further converged; cost is linear.
+    int iterations = 750;
+    /// Iterations of the early-exaggeration phase (the first ones). 0 disables it.
+    int early_exaggeration_iterations = 250;
+    /// P is multiplied by this during early exaggeration: clusters form and separate early.
+    double early_exaggeration = 12.0;
+    /// > 0: fixed rate for both phases. auto_learning_rate (0): N / exaggeration of the phase
+    /// (N/12 early, N afterwards; at least 1), openTSNE's rule, which converges furthest here.
+    double learning_rate = auto_learning_rate;
+    /// Momentum during early exaggeration.
+    double momentum = 0.5;
+    /// Momentum afterwards.
+    double final_momentum = 0.8;
+    /// Seeds every random choice (random init, randomized PCA). Same seed + same input = same bits.
+    std::uint64_t seed = 42;
+    /// Worker threads; 0 = all hardware threads. Results do not depend on it.
+    unsigned threads = 0;
+    /// Compute the KL divergence every this many iterations (and on a phase's last iteration) for
+    /// callbacks; 0 = only when a callback asks. Costs about one attractive pass.
+    int kl_every = 50;
+
+    void validate() const {
+        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        if (early_exaggeration_iterations < 0 || early_exaggeration_iterations > iterations)
+            detail::fail("early_exaggeration_iterations must be in [0, iterations = ", iterations, "], got ",
+                         early_exaggeration_iterations);
+        detail::check_positive("early_exaggeration", early_exaggeration);
+        detail::check_non_negative("learning_rate", learning_rate);
+        if (!(momentum >= 0 && momentum < 1)) detail::fail("momentum must be in [0, 1), got ", momentum);
+        if (!(final_momentum >= 0 && final_momentum < 1))
+            detail::fail("final_momentum must be in [0, 1), got ", final_momentum);
+        if (kl_every < 0) detail::fail("kl_every must be >= 0, got ", kl_every);
+    }
+
+    Phase early_phase() const { return Phase{early_exaggeration, momentum, learning_rate}; }
+    Phase final_phase() const { return Phase{1.0, final_momentum, learning_rate}; }
+};
+
+}  // namespace tsne

@@ -1,0 +1,251 @@
+#pragma once
+// The plain (non-fluent) API: prepare() builds P and the initial embedding once; Run::optimize()
+// runs explicit, resumable phases. optimize(250, p) then optimize(500, p) gives the same bits as
+// optimize(750, p): all optimizer state (update buffers, gains, iteration count) lives in the Run.
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "affinity/perplexity.hpp"
+#include "detail/embedding.hpp"
+#include "detail/validate.hpp"
+#include "gradient/attractive.hpp"
+#include "gradient/kl.hpp"
+#include "gradient/repulsive_exact.hpp"
+#include "init/pca.hpp"
+#include "init/random.hpp"
+#include "neighbors/brute_force.hpp"
+#include "optimizer/momentum_gains.hpp"
+#include "optimizer/schedule.hpp"
+#include "options.hpp"
+#include "parallel/executor.hpp"
+#include "policies.hpp"
+#include "status.hpp"
+
+namespace tsne {
+
+/// Seconds spent in each preparation stage.
+struct Timings {
+    double neighbors = 0, affinities = 0, initialization = 0;
+};
+
+namespace detail {
+template <class... Ts>
+struct starts_with_phase : std::false_type {};
+template <class First, class... Rest>
+struct starts_with_phase<First, Rest...> : std::is_same<std::decay_t<First>, Phase> {};
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace detail
+
+template <class T, int Dims, class Repulsion = Exact, class Optimizer = MomentumGains>
+class Run {
+    static_assert(is_real_v<T>, "T must be float or double");
+    static_assert(traits::is_repulsion<Repulsion>::value,
+                  "Repulsion is not a RepulsionPolicy: it needs a nested template state<T, Dims> with "
+                  "double operator()(const Embedding&, Embedding& forces, Exec&); see tsne/policies.hpp");
+    static_assert(traits::is_optimizer<Optimizer>::value,
+                  "Optimizer is not an OptimizerPolicy: it needs a nested template state<T, Dims> with "
+                  "step(Y, grad, learning_rate, momentum, Exec&); see tsne/policies.hpp");
+
+public:
+    using status_type = Status<T, Dims>;
+
+    Run(Affinities<T> affinities, Embedding<T, Dims> Y, const Repulsion& repulsion, const Optimizer& optimizer,
+        unsigned threads = 0, int kl_every = 50)
+        : ex_(std::make_unique<Executor>(threads)),
+          aff_(std::move(affinities)),
+          Y_(std::move(Y)),
+          Fa_(Y_.size()),
+          Fr_(Y_.size()),
+          rep_(repulsion, Y_.size()),
+          opt_(optimizer, Y_.size()),
+          kl_every_(kl_every) {
+        if (aff_.P.n != Y_.size())
+            detail::fail("affinities have ", aff_.P.n, " points but the embedding has ", Y_.size());
+    }
+
+    /// Runs `iterations` iterations of `phase` (default: normal phase). Callbacks (see
+    /// policies.hpp) are called in order; any returning true stops the run after that iteration.
+    template <class... Callbacks>
+    Run& optimize(int iterations, const Phase& phase, Callbacks&&... callbacks) {
+        return optimize_impl(iterations, phase, callbacks...);
+    }
+    template <class... Callbacks, class = std::enable_if_t<!detail::starts_with_phase<Callbacks...>::value>>
+    Run& optimize(int iterations, Callbacks&&... callbacks) {
+        return optimize_impl(iterations, normal(), callbacks...);
+    }
+
+    /// True when a callback stopped the last optimize() call.
+    bool stopped() const noexcept { return stopped_; }
+    /// Iterations completed so far.
+    int iteration() const noexcept { return iteration_; }
+    std::size_t size() const noexcept { return Y_.size(); }
+    /// The embedding, N x Dims row-major.
+    RowMatrix<T> embedding() const { return Y_.to_matrix(); }
+    const Embedding<T, Dims>& coordinates() const noexcept { return Y_; }
+    const Affinities<T>& affinities() const noexcept { return aff_; }
+    /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
+    double kl() const { return kl_divergence(aff_.P, Y_, *ex_); }
+    /// KL computed on the last iteration that computed it (NaN if none).
+    double last_kl() const noexcept { return last_kl_; }
+    unsigned threads() const noexcept { return ex_->threads(); }
+    /// Changes the worker count; results do not depend on it.
+    void set_threads(unsigned threads) { ex_ = std::make_unique<Executor>(threads); }
+    Timings timings;
+
+private:
+    template <class... Callbacks>
+    Run& optimize_impl(int iterations, const Phase& phase, Callbacks&... cbs) {
+        static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
+                      "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
+                      "callable with it; see tsne/policies.hpp");
+        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        detail::check_positive("exaggeration", phase.exaggeration);
+        if (!(phase.momentum >= 0 && phase.momentum < 1))
+            detail::fail("momentum must be in [0, 1), got ", phase.momentum);
+        detail::check_non_negative("learning_rate", phase.learning_rate);
+        stopped_ = false;
+        const auto t0 = std::chrono::steady_clock::now();
+        const double lr = phase.learning_rate_for(Y_.size());
+        status_type s;
+        s.iteration = iteration_;
+        s.phase_iterations = iterations;
+        s.exaggeration = phase.exaggeration;
+        s.learning_rate = lr;
+        s.momentum = phase.momentum;
+        s.Y = &Y_;
+        (detail::call_begin(cbs, s), ...);
+        for (int t = 0; t < iterations && !stopped_; ++t) {
+            const int next = iteration_ + 1;
+            const bool want_kl = (kl_every_ > 0 && next % kl_every_ == 0) || t + 1 == iterations ||
+                                 (detail::call_wants_kl(cbs, next) || ...);
+            double kl = std::numeric_limits<double>::quiet_NaN();
+            step(phase.exaggeration, lr, phase.momentum, want_kl ? &kl : nullptr);
+            iteration_ = next;
+            if (want_kl) last_kl_ = kl;
+            s.iteration = iteration_;
+            s.phase_iteration = t + 1;
+            s.kl = kl;
+            s.seconds = detail::seconds_since(t0);
+            bool stop = false;
+            ((stop = detail::call_iteration(cbs, s) || stop), ...);
+            stopped_ = stop;
+        }
+        s.seconds = detail::seconds_since(t0);
+        (detail::call_end(cbs, s), ...);
+        return *this;
+    }
+
+    void step(double exaggeration, double lr, double momentum, double* kl_out) {
+        Executor& ex = *ex_;
+        const std::size_t n = Y_.size();
+        gradient::attractive(aff_.P, Y_, Fa_, ex);
+        const double Z = rep_(Y_, Fr_, ex);
+        if (!(Z > 0) || !std::isfinite(Z))
+            detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1, ": normalisation Z = ", Z,
+                                              " (try a smaller learning_rate)");
+        if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex);
+        const T alpha = static_cast<T>(exaggeration), inv_z = static_cast<T>(1.0 / Z);
+        ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
+            for (int d = 0; d < Dims; ++d) {
+                T* g = Fa_.coord(d);
+                const T* r = Fr_.coord(d);
+                for (std::size_t i = b; i < e; ++i) g[i] = alpha * g[i] - inv_z * r[i];
+            }
+        });
+        opt_.step(Y_, Fa_, lr, momentum, ex);
+        // Re-centre (keeps coordinates small for float precision); also catches divergence.
+        for (int d = 0; d < Dims; ++d) {
+            T* y = Y_.coord(d);
+            const double mean = block_sum(ex, n, 1024, [&](std::size_t b, std::size_t e) {
+                                    double s = 0;
+                                    for (std::size_t i = b; i < e; ++i) s += static_cast<double>(y[i]);
+                                    return s;
+                                }) / static_cast<double>(n);
+            if (!std::isfinite(mean))
+                detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1,
+                                                  ": non-finite coordinates (try a smaller learning_rate)");
+            const T m = static_cast<T>(mean);
+            ex.parallel_for(n, 4096, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) y[i] -= m;
+            });
+        }
+    }
+
+    std::unique_ptr<Executor> ex_;
+    Affinities<T> aff_;
+    Embedding<T, Dims> Y_, Fa_, Fr_;
+    typename Repulsion::template state<T, Dims> rep_;
+    typename Optimizer::template state<T, Dims> opt_;
+    int iteration_ = 0;
+    int kl_every_ = 50;
+    bool stopped_ = false;
+    double last_kl_ = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// Builds P (neighbours → affinities) and the initial embedding, and returns a Run ready to
+/// optimize. X is read, never modified or kept.
+template <int Dims, class T, class Neighbors = BruteForce, class Affinity = Perplexity, class Init = PCA,
+          class Repulsion = Exact, class Optimizer = MomentumGains>
+Run<T, Dims, Repulsion, Optimizer> prepare(const MatrixRef<T>& X, const Options& options = {},
+                                           const Neighbors& neighbors = {}, const Affinity& affinity = {},
+                                           const Init& init = {}, const Repulsion& repulsion = {},
+                                           const Optimizer& optimizer = {}) {
+    static_assert(Dims >= 1, "Dims (the output dimension) must be at least 1");
+    static_assert(traits::is_neighbors<Neighbors>::value,
+                  "Neighbors is not a NeighborsPolicy: it needs KnnGraph<T> operator()(const MatrixRef<T>&, "
+                  "std::size_t k, Exec&) const; see tsne/policies.hpp");
+    static_assert(traits::is_affinity<Affinity>::value,
+                  "Affinity is not an AffinityPolicy: it needs neighbors(n) and Affinities<T> "
+                  "operator()(const KnnGraph<T>&, Exec&) const; see tsne/policies.hpp");
+    static_assert(traits::is_init<Init>::value || traits::is_init_for<Init, T>::value,
+                  "Init is not an InitPolicy: it needs void operator()(const MatrixRef<T>& X, Embedding<T, Dims>&, "
+                  "std::uint64_t seed, Exec&) const; see tsne/policies.hpp");
+    options.validate();
+    detail::check_data<T>(X);
+    const std::size_t n = static_cast<std::size_t>(X.rows());
+    Executor ex(options.threads);
+    Timings tm;
+    auto t0 = std::chrono::steady_clock::now();
+    const std::size_t k = affinity.neighbors(n);
+    KnnGraph<T> graph = neighbors(X, k, ex);
+    tm.neighbors = detail::seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    Affinities<T> aff = affinity(graph, ex);
+    tm.affinities = detail::seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    Embedding<T, Dims> Y(n);
+    init(X, Y, options.seed, ex);
+    tm.initialization = detail::seconds_since(t0);
+    Run<T, Dims, Repulsion, Optimizer> run(std::move(aff), std::move(Y), repulsion, optimizer, options.threads,
+                                           options.kl_every);
+    run.timings = tm;
+    return run;
+}
+
+/// Runs the standard schedule on a prepared run: early exaggeration, then the normal phase.
+template <class T, int Dims, class R, class O, class... Callbacks>
+Run<T, Dims, R, O>& run_schedule(Run<T, Dims, R, O>& run, const Options& options, Callbacks&&... callbacks) {
+    options.validate();
+    run.optimize(options.early_exaggeration_iterations, options.early_phase(), callbacks...);
+    if (!run.stopped())
+        run.optimize(options.iterations - options.early_exaggeration_iterations, options.final_phase(), callbacks...);
+    return run;
+}
+
+/// One call: prepare + standard schedule; returns the N x Dims embedding.
+template <int Dims, class T, class... Callbacks>
+RowMatrix<T> fit(const MatrixRef<T>& X, const Options& options = {}, Callbacks&&... callbacks) {
+    auto run = prepare<Dims, T>(X, options);
+    run_schedule(run, options, callbacks...);
+    return run.embedding();
+}
+
+}  // namespace tsne

@@ -1,0 +1,34 @@
+#pragma once
+// tsne: header-only t-distributed stochastic neighbour embedding. The only include users need.
+//
+//   #include <tsne/tsne.hpp>
+//   tsne::RowMatrix<float> Y = tsne::embed<2>(X).perplexity(30).seed(1).fit();
+//
+// Pipeline: X → kNN graph (neighbors/) → P (affinity/) → init (init/) → optimise Y with
+// attractive + repulsive forces (gradient/) and momentum/gains (optimizer/), callbacks (callbacks/)
+// watching. Contracts of every policy: tsne/policies.hpp.
+#include "version.hpp"
+#include "error.hpp"
+#include "options.hpp"
+#include "policies.hpp"
+#include "status.hpp"
+#include "parallel/executor.hpp"
+#include "parallel/parallel_for.hpp"
+#include "simd/compat.hpp"
+#include "neighbors/knn_graph.hpp"
+#include "neighbors/brute_force.hpp"
+#include "affinity/csr.hpp"
+#include "affinity/symmetrize.hpp"
+#include "affinity/perplexity.hpp"
+#include "init/pca.hpp"
+#include "init/random.hpp"
+#include "gradient/attractive.hpp"
+#include "gradient/repulsive_exact.hpp"
+#include "gradient/kl.hpp"
+#include "optimizer/schedule.hpp"
+#include "optimizer/momentum_gains.hpp"
+#include "callbacks/progress.hpp"
+#include "callbacks/snapshots.hpp"
+#include "callbacks/early_stop.hpp"
+#include "run.hpp"
+#include "embedder.hpp"

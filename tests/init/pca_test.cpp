@@ -1,0 +1,76 @@
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+namespace {
+template <class T, int Dims>
+double column_std(const tsne::Embedding<T, Dims>& Y, int d) {
+    double m = 0, s = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i) m += Y(i, d);
+    m /= static_cast<double>(Y.size());
+    for (std::size_t i = 0; i < Y.size(); ++i) s += (Y(i, d) - m) * (Y(i, d) - m);
+    return std::sqrt(s / static_cast<double>(Y.size()));
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("PCA init: first axis std 1e-4, follows the dominant direction, deterministic", T, float, double) {
+    // Data stretched along a known direction u in 6-D.
+    tsne::detail::Rng rng(9);
+    const Eigen::Index n = 500, D = 6;
+    Eigen::VectorXd u(D);
+    u << 1, 2, -1, 0.5, 0, 3;
+    u.normalize();
+    tsne::RowMatrix<T> X(n, D);
+    std::vector<double> t(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) {
+        t[static_cast<std::size_t>(i)] = 20 * rng.normal();
+        for (Eigen::Index j = 0; j < D; ++j) X(i, j) = static_cast<T>(t[static_cast<std::size_t>(i)] * u[j] + rng.normal() + 5);
+    }
+    tsne::Executor ex(2);
+    tsne::Embedding<T, 2> Y(static_cast<std::size_t>(n)), Y2(static_cast<std::size_t>(n));
+    tsne::PCA{}(tsne::MatrixRef<T>(X), Y, 1, ex);
+    tsne::PCA{}(tsne::MatrixRef<T>(X), Y2, 2, ex);
+    CHECK(Y == Y2);  // the exact path does not depend on the seed
+    CHECK(column_std(Y, 0) == doctest::Approx(1e-4).epsilon(1e-3));
+    CHECK(column_std(Y, 1) < column_std(Y, 0));
+    // The first coordinate is (up to scale) the position t along u: |correlation| ~ 1.
+    double sxy = 0, sxx = 0, syy = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double a = t[static_cast<std::size_t>(i)], b = Y(static_cast<std::size_t>(i), 0);
+        sxy += a * b;
+        sxx += a * a;
+        syy += b * b;
+    }
+    CHECK(std::abs(sxy) / std::sqrt(sxx * syy) > 0.99);
+
+    // The randomized path (forced by a tiny exact_max_dims) finds the same axes.
+    tsne::PCA rnd;
+    rnd.exact_max_dims = 2;
+    tsne::Embedding<T, 2> Yr(static_cast<std::size_t>(n));
+    rnd(tsne::MatrixRef<T>(X), Yr, 7, ex);
+    for (int d = 0; d < 2; ++d) {
+        double dot = 0, na = 0, nb = 0;
+        for (std::size_t i = 0; i < Y.size(); ++i) {
+            dot += Y(i, d) * Yr(i, d);
+            na += Y(i, d) * Y(i, d);
+            nb += Yr(i, d) * Yr(i, d);
+        }
+        CHECK(std::abs(dot) / std::sqrt(na * nb) > 0.999);
+    }
+}
+
+TEST_CASE("PCA init: identical points fall back to a finite random init; Dims > D pads") {
+    tsne::RowMatrix<double> X = tsne::RowMatrix<double>::Constant(40, 3, 7.0);
+    tsne::Executor ex(1);
+    tsne::Embedding<double, 2> Y(40);
+    tsne::PCA{}(tsne::MatrixRef<double>(X), Y, 3, ex);
+    CHECK(testing::all_finite(Y));
+    CHECK(column_std(Y, 0) > 0);
+
+    const auto X1 = testing::clusters<double>(50, 1, 2, 4);  // one feature, 3-D output
+    tsne::Embedding<double, 3> Y3(50);
+    tsne::PCA{}(tsne::MatrixRef<double>(X1), Y3, 3, ex);
+    CHECK(testing::all_finite(Y3));
+    CHECK(column_std(Y3, 2) > 0);
+    CHECK(column_std(Y3, 2) < column_std(Y3, 0));
+}

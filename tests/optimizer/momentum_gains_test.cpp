@@ -1,0 +1,31 @@
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+TEST_CASE("momentum + gains: delta-bar-delta rule, floor, and step clipping") {
+    tsne::Executor ex(1);
+    tsne::MomentumGains cfg;
+    tsne::MomentumGains::state<double, 2> st(cfg, 3);
+    tsne::Embedding<double, 2> Y(3), G(3);
+    // openTSNE's rule: gain + 0.2 when (grad > 0) != (update > 0), i.e. the gradient keeps pushing
+    // the way the last update went; × 0.8 otherwise.
+    G(0, 0) = 1.0;    // grad > 0, previous update 0 (not > 0) → + 0.2
+    G(0, 1) = -1.0;   // grad not > 0, update not > 0 → × 0.8
+    G(1, 0) = 1e6;    // huge: the step gets clipped to norm 5
+    st.step(Y, G, 1.0, 0.5, ex);
+    CHECK(st.gains(0, 0) == doctest::Approx(1.2));
+    CHECK(st.gains(0, 1) == doctest::Approx(0.8));
+    CHECK(Y(0, 0) == doctest::Approx(-1.2));
+    CHECK(Y(0, 1) == doctest::Approx(0.8));
+    CHECK(std::hypot(Y(1, 0), Y(1, 1)) == doctest::Approx(5.0));
+    CHECK(Y(2, 0) == 0.0);
+    // Momentum carries the previous update; gains never fall below 0.01.
+    for (int t = 0; t < 40; ++t) st.step(Y, G, 1.0, 0.5, ex);
+    CHECK(st.gains(0, 0) > 1.2);  // steady gradient: the gain keeps growing
+    for (int t = 0; t < 40; ++t) {
+        G(2, 0) = (t % 2) ? 1.0 : -1.0;  // oscillating sign → gains shrink to the floor
+        st.step(Y, G, 1.0, 0.0, ex);
+    }
+    CHECK(st.gains(2, 1) == doctest::Approx(0.01));  // zero gradient shrinks to the floor
+    CHECK(st.gains(2, 0) >= 0.01);
+}

@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "helpers.hpp"
+
+TEST_CASE("executor: every block runs exactly once, for any thread count") {
+    for (unsigned threads : {1u, 2u, 3u, 8u})
+        for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000), std::size_t(1025)})
+            for (std::size_t block : {std::size_t(1), std::size_t(64), std::size_t(4096)}) {
+                tsne::Executor ex(threads);
+                std::vector<std::atomic<int>> hits(n);
+                ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {
+                    CHECK(e - b <= block);
+                    CHECK(b % block == 0);
+                    for (std::size_t i = b; i < e; ++i) hits[i]++;
+                });
+                for (std::size_t i = 0; i < n; ++i) CHECK(hits[i].load() == 1);
+            }
+}
+
+TEST_CASE("executor: an exception in a block reaches the caller and the pool stays usable") {
+    tsne::Executor ex(4);
+    CHECK_THROWS_AS(ex.parallel_for(1000, 10,
+                                    [&](std::size_t b, std::size_t) {
+                                        if (b == 500) throw std::runtime_error("boom");
+                                    }),
+                    std::runtime_error);
+    std::atomic<std::size_t> sum{0};
+    ex.parallel_for(100, 7, [&](std::size_t b, std::size_t e) { sum += e - b; });
+    CHECK(sum.load() == 100);
+}
+
+TEST_CASE("executor: nested parallel_for runs inline") {
+    tsne::Executor ex(3);
+    std::atomic<int> inner{0};
+    ex.parallel_for(8, 1, [&](std::size_t, std::size_t) {
+        ex.parallel_for(10, 3, [&](std::size_t b, std::size_t e) { inner += static_cast<int>(e - b); });
+    });
+    CHECK(inner.load() == 80);
+}
+
+TEST_CASE("block_sum: same bits for 1 and 4 threads") {
+    std::vector<double> v(100000);
+    tsne::detail::Rng rng(3);
+    for (auto& x : v) x = rng.normal() * 1e3;
+    auto part = [&](std::size_t b, std::size_t e) {
+        double s = 0;
+        for (std::size_t i = b; i < e; ++i) s += v[i];
+        return s;
+    };
+    tsne::Executor one(1), four(4);
+    const double a = tsne::block_sum(one, v.size(), 256, part), b = tsne::block_sum(four, v.size(), 256, part);
+    CHECK(a == b);
+}

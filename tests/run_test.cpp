@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+TEST_CASE_TEMPLATE("run: optimize(250) + optimize(500) == optimize(750), bit for bit", T, float, double) {
+    const auto X = testing::clusters<T>(150, 6, 3, 17);
+    auto a = tsne::embed<2>(X).perplexity(15).threads(2).prepare();
+    auto b = tsne::embed<2>(X).perplexity(15).threads(2).prepare();
+    a.optimize(250, tsne::exaggerated(12));
+    a.optimize(500);
+    b.optimize(100, tsne::exaggerated(12));
+    b.optimize(150, tsne::exaggerated(12));
+    b.optimize(250);
+    b.optimize(250);
+    CHECK(a.iteration() == 750);
+    CHECK(b.iteration() == 750);
+    CHECK(a.embedding() == b.embedding());
+}
+
+TEST_CASE("run: 1 vs 4 threads bit-identical, for every output dimension") {
+    const auto X = testing::clusters<float>(260, 10, 4, 8);
+    auto one1 = tsne::embed<1>(X).threads(1).iterations(120).early_exaggeration_iterations(60).fit();
+    auto four1 = tsne::embed<1>(X).threads(4).iterations(120).early_exaggeration_iterations(60).fit();
+    CHECK(one1 == four1);
+    auto one2 = tsne::embed<2>(X).threads(1).iterations(120).early_exaggeration_iterations(60).fit();
+    auto four2 = tsne::embed<2>(X).threads(4).iterations(120).early_exaggeration_iterations(60).fit();
+    CHECK(one2 == four2);
+    auto one3 = tsne::embed<3>(X).threads(1).iterations(120).early_exaggeration_iterations(60).fit();
+    auto four3 = tsne::embed<3>(X).threads(4).iterations(120).early_exaggeration_iterations(60).fit();
+    CHECK(one3 == four3);
+    // And a Run whose thread count changes midway.
+    auto r = tsne::embed<2>(X).threads(1).iterations(120).early_exaggeration_iterations(60).prepare();
+    r.optimize(60, tsne::exaggerated(12));
+    r.set_threads(3);
+    r.optimize(60);
+    CHECK(r.embedding() == one2);
+}
+
+TEST_CASE("run: the fluent API and the plain API give the same bits; the seed decides") {
+    const auto X = testing::clusters<double>(200, 7, 3, 4);
+    tsne::Options o;
+    o.iterations = 100;
+    o.early_exaggeration_iterations = 50;
+    o.seed = 3;
+    o.threads = 2;
+    const auto plain = tsne::fit<2, double>(tsne::MatrixRef<double>(X), o);
+    const auto fluent = tsne::embed<2>(X).options(o).fit();
+    CHECK(plain == fluent);
+    auto r1 = tsne::embed<2>(X).options(o).init(tsne::RandomInit{}).fit();
+    auto r2 = tsne::embed<2>(X).options(o).init(tsne::RandomInit{}).fit();
+    auto r3 = tsne::embed<2>(X).options(o).seed(4).init(tsne::RandomInit{}).fit();
+    CHECK(r1 == r2);
+    CHECK(!(r1 == r3));
+}
+
+TEST_CASE("run: KL falls during optimisation and matches the exact KL") {
+    const auto X = testing::clusters<double>(300, 10, 5, 6);
+    auto run = tsne::embed<2>(X).threads(2).prepare();
+    const double kl0 = run.kl();
+    run.optimize(250, tsne::exaggerated(12));
+    run.optimize(250);
+    CHECK(run.kl() < kl0 / 2);
+    CHECK(run.last_kl() == doctest::Approx(run.kl()).epsilon(0.02));  // last_kl is from before the last step
+}
+
+TEST_CASE("run: duplicate points, constant columns and tiny N give finite embeddings") {
+    auto X = testing::clusters<float>(100, 4, 2, 12);
+    for (Eigen::Index i = 0; i < 60; ++i) X.row(i) = X.row(0);  // 60 identical points
+    X.col(2).setConstant(3.0f);
+    auto Y = tsne::embed<2>(X).perplexity(20).threads(2).fit();
+    CHECK(Y.allFinite());
+    // N = 2 (the smallest), perplexity 1.
+    tsne::RowMatrix<double> two(2, 3);
+    two << 0, 0, 0, 1, 2, 3;
+    auto Y2 = tsne::embed<2>(two).perplexity(1).fit();
+    CHECK(Y2.allFinite());
+    // All points identical.
+    tsne::RowMatrix<double> same = tsne::RowMatrix<double>::Ones(20, 3);
+    CHECK(tsne::embed<3>(same).perplexity(5).fit().allFinite());
+}
+
+TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem; input untouched") {
+    auto X = testing::clusters<double>(40, 3, 2, 1);
+    const tsne::RowMatrix<double> copy = X;
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(40).prepare(), doctest::Contains("perplexity 40"),
+                         tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(100).prepare(), doctest::Contains("N = 40"),
+                         tsne::invalid_argument);
+    tsne::RowMatrix<double> one = X.topRows(1);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(one).prepare(), doctest::Contains("at least 2 points"), tsne::invalid_argument);
+    tsne::RowMatrix<double> none(0, 3);
+    CHECK_THROWS_AS(tsne::embed<2>(none).prepare(), tsne::invalid_argument);
+    tsne::RowMatrix<double> nocols(10, 0);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(nocols).perplexity(3).prepare(), doctest::Contains("at least 1 feature"),
+                         tsne::invalid_argument);
+    auto bad = X;
+    bad(5, 2) = std::nan("");
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(bad).perplexity(5).prepare(), doctest::Contains("row 5, column 2"),
+                         tsne::invalid_argument);
+    bad(5, 2) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(bad).perplexity(5).prepare(), doctest::Contains("non-finite value inf"),
+                         tsne::invalid_argument);
+    tsne::RowMatrix<double> Y0 = tsne::RowMatrix<double>::Zero(40, 3);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(5).init(tsne::user_init(Y0)).prepare(),
+                         doctest::Contains("expected 40 x 2"), tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(5).iterations(-1).prepare(), doctest::Contains("iterations"),
+                         tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(5).learning_rate(-2).prepare(), doctest::Contains("learning_rate"),
+                         tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(5).momentum(1.5, 0.8).prepare(), doctest::Contains("momentum"),
+                         tsne::invalid_argument);
+    CHECK_THROWS_AS(tsne::embed<2>(X).perplexity(5).iterations(10).early_exaggeration_iterations(20).prepare(),
+                    tsne::invalid_argument);
+    auto run = tsne::embed<2>(X).perplexity(5).prepare();
+    CHECK_THROWS_AS(run.optimize(-5), tsne::invalid_argument);
+    CHECK_THROWS_AS(run.optimize(5, tsne::Phase{0.0}), tsne::invalid_argument);
+    CHECK(X == copy);
+    // Catchable as the standard base class too.
+    CHECK_THROWS_AS(tsne::embed<2>(one).prepare(), std::invalid_argument);
+}
