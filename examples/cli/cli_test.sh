@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# End-to-end tests of the tsne command-line program.
+#
+#   examples/cli/cli_test.sh path/to/tsne path/to/examples/data
+#
+# Success cases check the output's shape; failure cases check a non-zero exit status (2 for bad
+# usage, 1 for bad data), exactly one stderr line starting with "tsne: error:", and that no output
+# file (nor a leftover temporary file) was created. Needs bash, coreutils, awk and python3 (standard
+# library only: the .npy inputs are written with struct, no numpy needed). Takes a few seconds.
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 TSNE_BINARY DATA_DIR" >&2
+    exit 2
+fi
+TSNE=$1
+DATA=$2
+if [ ! -x "$TSNE" ]; then echo "$0: $TSNE is not an executable" >&2; exit 2; fi
+if [ ! -f "$DATA/digits.csv" ]; then echo "$0: $DATA/digits.csv not found" >&2; exit 2; fi
+PY=${PYTHON:-python3}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tsne_cli_test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+FAST=(--iterations 50 --exaggeration-iterations 20)
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+
+# ---- inputs -------------------------------------------------------------------------------------
+head -n 150 "$DATA/digits.csv" >"$WORK/small.csv"
+head -n 150 "$DATA/digits_labels.csv" >"$WORK/small_labels.txt"
+head -n 50 "$DATA/digits.csv" >"$WORK/rows50.csv"
+: >"$WORK/empty.csv"
+printf '1,2,3\n4,5,6\n7,8\n10,11,12\n' >"$WORK/ragged.csv"
+printf '1,2,3\n4,nan,6\n7,8,9\n' >"$WORK/nan.csv"
+printf '1,2,3\n4,5,inf\n7,8,9\n' >"$WORK/inf.csv"
+printf '1,2,3\n4,five,6\n7,8,9\n' >"$WORK/text.csv"
+printf 'a,b,c\n1,2,3\n4,5,6\n' >"$WORK/header.csv"
+printf '1\n2\n' >"$WORK/two_labels.txt"
+
+# .npy inputs, all written by one python3 call. Each spec: FILE DTYPE(f4|f8|i4) ROWS COLS [flags],
+# flags: v2 (format 2.0), fortran, lying (huge shape in the header), truncated (half the data).
+# Values: sin(i*cols+j)*10 + (i%3)*5.
+(cd "$WORK" && "$PY" - \
+    "f32.npy f4 120 6" \
+    "f64.npy f8 100 5" \
+    "f32v2.npy f4 80 4 v2" \
+    "truncated.npy f4 120 6 truncated" \
+    "fortran.npy f8 60 4 fortran" \
+    "int.npy i4 60 4" \
+    "lying.npy f4 60 4 lying") <<'EOF'
+import math, struct, sys
+for spec in sys.argv[1:]:
+    path, dtype, rows, cols, *opts = spec.split()
+    rows, cols = int(rows), int(cols)
+    version = 2 if "v2" in opts else 1
+    fortran = "True" if "fortran" in opts else "False"
+    shape = "(4000000000000, 4000000000000)" if "lying" in opts else "(%d, %d)" % (rows, cols)
+    header = "{'descr': '<%s', 'fortran_order': %s, 'shape': %s, }" % (dtype, fortran, shape)
+    total = (10 if version == 1 else 12) + len(header) + 1
+    header += " " * ((64 - total % 64) % 64) + "\n"
+    pre = b"\x93NUMPY" + bytes([version, 0])
+    pre += struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    fmt = {"f4": "<f", "f8": "<d", "i4": "<i"}[dtype]
+    data = bytearray()
+    for i in range(rows):
+        for j in range(cols):
+            v = math.sin(i * cols + j) * 10 + (i % 3) * 5
+            data += struct.pack(fmt, int(v) if dtype == "i4" else v)
+    if "truncated" in opts:
+        data = data[: len(data) // 2]
+    with open(path, "wb") as f:
+        f.write(pre + header.encode("latin1") + bytes(data))
+EOF
+
+# ---- helpers ------------------------------------------------------------------------------------
+# check_csv NAME FILE ROWS COLS: FILE has ROWS lines of COLS finite numbers.
+check_csv() {
+    local name=$1 file=$2 rows=$3 cols=$4
+    if [ ! -f "$file" ]; then bad "$name" "no output file $file"; return 1; fi
+    local lines
+    lines=$(wc -l <"$file")
+    if [ "$lines" -ne "$rows" ]; then bad "$name" "$lines lines, expected $rows"; return 1; fi
+    if ! awk -F, -v c="$cols" '
+        NF != c { exit 1 }
+        { for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/) exit 1 }' "$file"; then
+        bad "$name" "lines are not $cols comma-separated numbers: $(head -n 1 "$file")"
+        return 1
+    fi
+    return 0
+}
+
+# expect_success NAME ROWS COLS ARGS...: exit 0 and OUT.csv of ROWS x COLS. Output goes to $WORK/out.csv.
+expect_success() {
+    local name=$1 rows=$2 cols=$3
+    shift 3
+    rm -f "$WORK/out.csv"
+    if ! "$TSNE" "$@" --output "$WORK/out.csv" --quiet "${FAST[@]}" 2>"$WORK/stderr"; then
+        bad "$name" "exit status $?: $(head -c 300 "$WORK/stderr")"
+        return
+    fi
+    if [ -s "$WORK/stderr" ]; then bad "$name" "--quiet printed: $(head -c 300 "$WORK/stderr")"; return; fi
+    check_csv "$name" "$WORK/out.csv" "$rows" "$cols" && ok "$name"
+}
+
+# expect_failure NAME STATUS ARGS...: exit STATUS, one stderr line "tsne: error: ...", no outputs.
+expect_failure() {
+    local name=$1 want=$2
+    shift 2
+    local dir="$WORK/fail"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    "$TSNE" "$@" >"$dir/stdout" 2>"$WORK/stderr"
+    local status=$?
+    local n_lines
+    n_lines=$(wc -l <"$WORK/stderr")
+    local leftovers
+    leftovers=$(find "$dir" -mindepth 1 ! -name stdout | head -n 3)
+    if [ "$status" -eq 0 ]; then
+        bad "$name" "exit status 0, expected $want"
+    elif [ "$status" -ne "$want" ]; then
+        bad "$name" "exit status $status, expected $want ($(head -c 300 "$WORK/stderr"))"
+    elif [ "$n_lines" -ne 1 ]; then
+        bad "$name" "$n_lines stderr lines, expected 1: $(head -c 300 "$WORK/stderr")"
+    elif ! grep -q '^tsne: error: ' "$WORK/stderr"; then
+        bad "$name" "stderr does not start with 'tsne: error:': $(head -c 300 "$WORK/stderr")"
+    elif [ -n "$leftovers" ]; then
+        bad "$name" "left files behind: $leftovers"
+    elif [ -s "$dir/stdout" ]; then
+        bad "$name" "printed on stdout: $(head -c 200 "$dir/stdout")"
+    else
+        ok "$name ($(cut -c 14- "$WORK/stderr" | head -c 110))"
+    fi
+}
+OUT="$WORK/fail/out.csv"
+
+# ---- success cases ------------------------------------------------------------------------------
+expect_success "csv in, csv out" 150 2 --input "$WORK/small.csv"
+expect_success "npy float32 input" 120 2 --input "$WORK/f32.npy"
+expect_success "npy float64 input" 100 2 --input "$WORK/f64.npy"
+expect_success "npy format 2.0 input" 80 2 --input "$WORK/f32v2.npy"
+expect_success "--dims 3" 150 3 --input "$WORK/small.csv" --dims 3
+expect_success "--dims 1" 150 1 --input "$WORK/small.csv" --dims=1
+expect_success "--init random, fixed learning rate" 120 2 --input "$WORK/f32.npy" --init random --learning-rate 50
+expect_success "all t-SNE options" 150 2 --input "$WORK/small.csv" --perplexity 10 --exaggeration 8 --seed 7 \
+    --threads 1 --method exact --learning-rate auto
+
+# --plot with --labels: a PNG file (and the CSV).
+rm -f "$WORK/out.csv" "$WORK/plot.png"
+if "$TSNE" --input "$WORK/small.csv" --output "$WORK/out.csv" --labels "$WORK/small_labels.txt" \
+    --plot "$WORK/plot.png" --quiet "${FAST[@]}" 2>"$WORK/stderr"; then
+    if [ "$(head -c 8 "$WORK/plot.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+        check_csv "--plot with --labels" "$WORK/out.csv" 150 2 && ok "--plot with --labels"
+    else
+        bad "--plot with --labels" "no PNG file written"
+    fi
+else
+    bad "--plot with --labels" "exit status $?: $(head -c 300 "$WORK/stderr")"
+fi
+
+# Same seed, different thread counts: identical output.
+"$TSNE" --input "$WORK/small.csv" --output "$WORK/t1.csv" --threads 1 --quiet "${FAST[@]}" 2>/dev/null
+"$TSNE" --input "$WORK/small.csv" --output "$WORK/t2.csv" --threads 2 --quiet "${FAST[@]}" 2>/dev/null
+if [ -s "$WORK/t1.csv" ] && cmp -s "$WORK/t1.csv" "$WORK/t2.csv"; then ok "1 and 2 threads give identical output"
+else bad "1 and 2 threads give identical output" "outputs differ or are missing"; fi
+
+# --output - writes to stdout.
+if "$TSNE" --input "$WORK/f64.npy" --output - --quiet "${FAST[@]}" >"$WORK/stdout.csv" 2>"$WORK/stderr"; then
+    check_csv "--output -" "$WORK/stdout.csv" 100 2 && ok "--output - (stdout)"
+else
+    bad "--output -" "exit status $?: $(head -c 300 "$WORK/stderr")"
+fi
+
+# --verbose reports progress with KL and the phase timings.
+if "$TSNE" --input "$WORK/small.csv" --output "$WORK/out.csv" --verbose --iterations 100 \
+    --exaggeration-iterations 50 2>"$WORK/stderr" &&
+    grep -q 'KL' "$WORK/stderr" && grep -q 'neighbors .* affinities .* initialization' "$WORK/stderr" &&
+    grep -q 'optimization' "$WORK/stderr"; then
+    ok "--verbose"
+else
+    bad "--verbose" "missing progress or timings: $(head -c 300 "$WORK/stderr")"
+fi
+
+# --help documents every option; --version names the version and the SIMD instruction set.
+if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
+    missing=""
+    for opt in --input --output --dims --perplexity --iterations --exaggeration-iterations --exaggeration \
+        --learning-rate --seed --threads --init --method --labels --plot --verbose --quiet --help --version; do
+        grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
+    done
+    if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
+else
+    bad "--help" "non-zero exit status"
+fi
+if "$TSNE" --version >"$WORK/version.txt" 2>&1 && grep -Eq '^tsne [0-9]+\.[0-9]+\.[0-9]+ \(SIMD: [a-z0-9_]+\)$' \
+    "$WORK/version.txt"; then
+    ok "--version ($(cat "$WORK/version.txt"))"
+else
+    bad "--version" "unexpected output: $(head -c 200 "$WORK/version.txt")"
+fi
+
+# A failed run leaves an existing output file untouched.
+echo "previous" >"$WORK/keep.csv"
+"$TSNE" --input "$WORK/ragged.csv" --output "$WORK/keep.csv" 2>/dev/null
+if [ "$(cat "$WORK/keep.csv")" = "previous" ]; then ok "failed run keeps the existing output"
+else bad "failed run keeps the existing output" "the file was changed"; fi
+
+# ---- failure cases ------------------------------------------------------------------------------
+expect_failure "missing input file" 1 --input "$WORK/does_not_exist.csv" --output "$OUT"
+expect_failure "ragged CSV" 1 --input "$WORK/ragged.csv" --output "$OUT"
+expect_failure "NaN cell" 1 --input "$WORK/nan.csv" --output "$OUT"
+expect_failure "Inf cell" 1 --input "$WORK/inf.csv" --output "$OUT"
+expect_failure "text cell" 1 --input "$WORK/text.csv" --output "$OUT"
+expect_failure "header row" 1 --input "$WORK/header.csv" --output "$OUT"
+expect_failure "empty file" 1 --input "$WORK/empty.csv" --output "$OUT"
+expect_failure "truncated .npy" 1 --input "$WORK/truncated.npy" --output "$OUT"
+expect_failure "Fortran-order .npy" 1 --input "$WORK/fortran.npy" --output "$OUT"
+expect_failure "int32 .npy" 1 --input "$WORK/int.npy" --output "$OUT"
+expect_failure ".npy header with a huge shape" 1 --input "$WORK/lying.npy" --output "$OUT"
+expect_failure "perplexity 5000 on 50 rows" 1 --input "$WORK/rows50.csv" --output "$OUT" --perplexity 5000
+expect_failure "labels count mismatch" 1 --input "$WORK/small.csv" --output "$OUT" \
+    --labels "$WORK/two_labels.txt" --plot "$WORK/fail/plot.png"
+expect_failure "output directory does not exist" 1 --input "$WORK/small.csv" --output "$WORK/fail/no/such/dir/out.csv"
+expect_failure "unknown option" 2 --input "$WORK/small.csv" --output "$OUT" --frobnicate
+expect_failure "--dims 7" 2 --input "$WORK/small.csv" --output "$OUT" --dims 7
+expect_failure "--perplexity -1" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity -1
+expect_failure "--learning-rate fast" 2 --input "$WORK/small.csv" --output "$OUT" --learning-rate fast
+expect_failure "--iterations 1e3" 2 --input "$WORK/small.csv" --output "$OUT" --iterations 1e3
+expect_failure "exaggeration iterations > iterations" 2 --input "$WORK/small.csv" --output "$OUT" \
+    --iterations 100 --exaggeration-iterations 200
+expect_failure "--init spectral" 2 --input "$WORK/small.csv" --output "$OUT" --init spectral
+expect_failure "--method bh" 2 --input "$WORK/small.csv" --output "$OUT" --method bh
+expect_failure "missing --output" 2 --input "$WORK/small.csv"
+expect_failure "option without its value" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity
+expect_failure "--plot with --dims 1" 2 --input "$WORK/small.csv" --output "$OUT" --dims 1 --plot "$WORK/fail/p.png"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,575 @@
+#pragma once
+// File input/output for the examples and the tsne command-line program (not part of the library).
+//
+//   tsnex::Matrix m = tsnex::read_matrix("points.npy");       // picks the reader by extension
+//   auto X = tsnex::read_csv<float>("points.csv");             // numeric CSV, no header
+//   auto X = tsnex::read_npy<double>("points.npy");            // '<f4' or '<f8', C order, 2-D
+//   std::vector<int> labels = tsnex::read_labels("labels.txt"); // one integer per line
+//   tsnex::write_csv("embedding.csv", Y);                      // temp file + rename
+//
+// Every reader throws tsnex::io_error (a std::runtime_error) whose message names the file and,
+// where it applies, the line and column, e.g. "x.csv: line 3, column 2: not a number: 'abc'".
+// Readers never trust a file: sizes are checked against the file's length before allocating,
+// every value must be finite, and malformed input of any kind is an error, never undefined
+// behaviour.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <tsne/tsne.hpp>
+
+namespace tsnex {
+
+/// A file could not be read or written; the message names the file (and line/column if any).
+class io_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A data set as read from a file: float32 or float64, one point per row.
+using Matrix = std::variant<tsne::RowMatrix<float>, tsne::RowMatrix<double>>;
+
+namespace detail {
+
+template <class... Parts>
+[[noreturn]] inline void fail(const std::string& path, Parts&&... parts) {
+    std::ostringstream s;
+    s << path << ": ";
+    (s << ... << std::forward<Parts>(parts));
+    throw io_error(s.str());
+}
+
+/// Quotes a cell for an error message: printable ASCII kept, the rest escaped, long cells cut.
+inline std::string quote(std::string_view cell) {
+    std::string out = "'";
+    const std::size_t max_len = 40;
+    for (std::size_t i = 0; i < cell.size() && i < max_len; ++i) {
+        const auto c = static_cast<unsigned char>(cell[i]);
+        if (c >= 0x20 && c < 0x7f && c != '\'') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    if (cell.size() > max_len) out += "...";
+    return out + "'";
+}
+
+inline bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+inline std::string lower_extension(const std::string& path) {
+    const auto slash = path.find_last_of("/\\");
+    const auto dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
+    std::string ext = path.substr(dot);
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext;
+}
+
+/// Parses one numeric cell; on failure returns a reason ("" on success).
+inline std::string parse_double(std::string_view cell, double& out) {
+    if (cell.empty()) return "empty cell";
+    std::string_view s = cell;
+    if (s.front() == '+') s.remove_prefix(1);  // from_chars rejects a leading '+'
+    if (s.empty() || s.front() == '+') return "not a number: " + quote(cell);
+    const char* first = s.data();
+    const char* last = s.data() + s.size();
+    const auto r = std::from_chars(first, last, out, std::chars_format::general);
+    if (r.ec == std::errc::result_out_of_range) return "number out of range: " + quote(cell);
+    if (r.ec != std::errc() || r.ptr != last) return "not a number: " + quote(cell);
+    if (!std::isfinite(out)) return "non-finite value " + quote(cell) + " (NaN and infinity are not allowed)";
+    return {};
+}
+
+/// Opens `path` for binary reading or throws an io_error naming it.
+inline std::ifstream open_in(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a file");
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(path, "cannot open for reading: ", errno ? std::strerror(errno) : "unknown error");
+    return in;
+}
+
+/// Length of an open stream in bytes (the stream is left at the start).
+inline std::uint64_t stream_size(std::ifstream& in, const std::string& path) {
+    in.seekg(0, std::ios::end);
+    const std::streamoff end = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (end < 0 || !in) fail(path, "cannot determine the file size (not a regular file?)");
+    return static_cast<std::uint64_t>(end);
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+// ---------------------------------------------------------------------------------------------
+
+/// Reads a numeric CSV file: one point per line, values separated by commas, no header. Spaces
+/// around values and CRLF line ends are accepted; blank lines only at the end of the file.
+/// Every row must have as many values as the first; every value must be a finite number that
+/// fits in T.
+template <class T>
+tsne::RowMatrix<T> read_csv(const std::string& path) {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "read_csv<T>: T is float or double");
+    std::ifstream in = detail::open_in(path);
+    std::vector<T> values;
+    std::size_t cols = 0, rows = 0, line_no = 0, blank_line = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        ++line_no;
+        std::string_view sv(line);
+        if (line_no == 1 && sv.size() >= 3 && sv.substr(0, 3) == "\xEF\xBB\xBF") sv.remove_prefix(3);  // BOM
+        if (detail::trim(sv).empty()) {
+            if (blank_line == 0) blank_line = line_no;
+            continue;
+        }
+        if (blank_line != 0)
+            detail::fail(path, "line ", blank_line, ": empty line between data rows");
+        std::size_t col = 0;
+        std::size_t start = 0;
+        while (true) {
+            const std::size_t comma = sv.find(',', start);
+            const std::string_view cell =
+                detail::trim(sv.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+            ++col;
+            if (rows > 0 && col > cols)
+                detail::fail(path, "line ", line_no, ": has more than ", cols, " values (the first row has ", cols,
+                             ")");
+            double v = 0;
+            const std::string why = detail::parse_double(cell, v);
+            if (!why.empty()) {
+                const char* hint = (rows == 0 && why.rfind("not a number", 0) == 0)
+                                       ? " (CSV input must be numbers only, without a header row)"
+                                       : "";
+                detail::fail(path, "line ", line_no, ", column ", col, ": ", why, hint);
+            }
+            if (std::is_same_v<T, float> && std::abs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+                detail::fail(path, "line ", line_no, ", column ", col, ": value ", detail::quote(cell),
+                             " is out of range for 32-bit float");
+            values.push_back(static_cast<T>(v));
+            if (comma == std::string_view::npos) break;
+            start = comma + 1;
+        }
+        if (rows == 0) cols = col;
+        else if (col != cols)
+            detail::fail(path, "line ", line_no, ": has ", col, " value", col == 1 ? "" : "s", ", expected ", cols,
+                         " like the first row");
+        ++rows;
+    }
+    if (in.bad()) detail::fail(path, "read error after line ", line_no);
+    if (rows == 0) detail::fail(path, "no data: the file is empty");
+    tsne::RowMatrix<T> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    std::copy(values.begin(), values.end(), X.data());
+    return X;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NPY
+// ---------------------------------------------------------------------------------------------
+
+/// What an .npy header says.
+struct NpyHeader {
+    std::string descr;                 ///< dtype string, e.g. "<f4"
+    bool fortran_order = false;
+    std::vector<std::uint64_t> shape;
+    std::uint64_t data_offset = 0;     ///< bytes before the array data
+};
+
+namespace detail {
+
+/// A tiny parser for the Python dict literal of an .npy header: string keys; values that are
+/// strings, True/False or tuples of non-negative integers.
+class NpyDictParser {
+public:
+    NpyDictParser(std::string_view text, const std::string& path) : s_(text), path_(path) {}
+
+    NpyHeader parse() {
+        NpyHeader h;
+        bool has_descr = false, has_order = false, has_shape = false;
+        skip_ws();
+        expect('{');
+        skip_ws();
+        while (peek() != '}') {
+            const std::string key = parse_string();
+            skip_ws();
+            expect(':');
+            skip_ws();
+            if (key == "descr") {
+                h.descr = parse_string();
+                has_descr = true;
+            } else if (key == "fortran_order") {
+                h.fortran_order = parse_bool();
+                has_order = true;
+            } else if (key == "shape") {
+                h.shape = parse_tuple();
+                has_shape = true;
+            } else {
+                bad("unexpected key " + quote(key));
+            }
+            skip_ws();
+            if (peek() == ',') {
+                ++pos_;
+                skip_ws();
+            } else if (peek() != '}') {
+                bad("expected ',' or '}'");
+            }
+        }
+        ++pos_;
+        if (!has_descr || !has_order || !has_shape)
+            fail(path_, "invalid .npy header: it must have the keys 'descr', 'fortran_order' and 'shape'");
+        return h;
+    }
+
+private:
+    [[noreturn]] void bad(const std::string& what) const {
+        fail(path_, "invalid .npy header at byte ", pos_, " of the header dict: ", what);
+    }
+    char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
+    void skip_ws() {
+        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+            ++pos_;
+    }
+    void expect(char c) {
+        if (peek() != c) bad(std::string("expected '") + c + "'");
+        ++pos_;
+    }
+    std::string parse_string() {
+        const char q = peek();
+        if (q != '\'' && q != '"') bad("expected a quoted string");
+        ++pos_;
+        const std::size_t begin = pos_;
+        while (pos_ < s_.size() && s_[pos_] != q) {
+            if (s_[pos_] == '\\') bad("escapes in strings are not supported");
+            ++pos_;
+        }
+        if (pos_ >= s_.size()) bad("unterminated string");
+        std::string out(s_.substr(begin, pos_ - begin));
+        ++pos_;
+        return out;
+    }
+    bool parse_bool() {
+        if (s_.substr(pos_, 4) == "True") {
+            pos_ += 4;
+            return true;
+        }
+        if (s_.substr(pos_, 5) == "False") {
+            pos_ += 5;
+            return false;
+        }
+        bad("expected True or False");
+    }
+    std::vector<std::uint64_t> parse_tuple() {
+        std::vector<std::uint64_t> dims;
+        expect('(');
+        skip_ws();
+        while (peek() != ')') {
+            if (dims.size() >= 32) bad("too many dimensions");
+            if (!(peek() >= '0' && peek() <= '9')) bad("expected a non-negative integer in the shape");
+            std::uint64_t v = 0;
+            while (peek() >= '0' && peek() <= '9') {
+                const auto digit = static_cast<std::uint64_t>(peek() - '0');
+                if (v > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) bad("shape value too large");
+                v = v * 10 + digit;
+                ++pos_;
+            }
+            if (peek() == 'L') ++pos_;  // Python 2 long suffix
+            dims.push_back(v);
+            skip_ws();
+            if (peek() == ',') {
+                ++pos_;
+                skip_ws();
+            } else if (peek() != ')') {
+                bad("expected ',' or ')' in the shape");
+            }
+        }
+        ++pos_;
+        return dims;
+    }
+
+    std::string_view s_;
+    const std::string& path_;
+    std::size_t pos_ = 0;
+};
+
+inline std::string shape_string(const std::vector<std::uint64_t>& shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+inline NpyHeader read_npy_header(std::ifstream& in, const std::string& path, std::uint64_t file_size) {
+    unsigned char pre[12] = {};
+    if (file_size < 10) fail(path, "not a .npy file: only ", file_size, " bytes");
+    in.read(reinterpret_cast<char*>(pre), 10);
+    if (!in || std::memcmp(pre, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (bad magic bytes)");
+    const unsigned major = pre[6], minor = pre[7];
+    std::uint64_t header_len = 0, prefix = 0;
+    if (major == 1) {
+        header_len = static_cast<std::uint64_t>(pre[8]) | (static_cast<std::uint64_t>(pre[9]) << 8);
+        prefix = 10;
+    } else if (major == 2 || major == 3) {
+        if (file_size < 12) fail(path, "truncated .npy header");
+        in.read(reinterpret_cast<char*>(pre + 10), 2);
+        if (!in) fail(path, "truncated .npy header");
+        header_len = static_cast<std::uint64_t>(pre[8]) | (static_cast<std::uint64_t>(pre[9]) << 8) |
+                     (static_cast<std::uint64_t>(pre[10]) << 16) | (static_cast<std::uint64_t>(pre[11]) << 24);
+        prefix = 12;
+    } else {
+        fail(path, "unsupported .npy format version ", major, ".", minor, " (supported: 1.x, 2.x, 3.x)");
+    }
+    if (header_len > file_size - prefix)
+        fail(path, "truncated .npy header: it claims ", header_len, " bytes but the file has ", file_size - prefix,
+             " after the preamble");
+    if (header_len > (1u << 20)) fail(path, ".npy header of ", header_len, " bytes is implausibly large");
+    std::string text(static_cast<std::size_t>(header_len), '\0');
+    if (header_len > 0) in.read(&text[0], static_cast<std::streamsize>(header_len));
+    if (!in) fail(path, "truncated .npy header");
+    NpyHeader h = NpyDictParser(text, path).parse();
+    h.data_offset = prefix + header_len;
+    return h;
+}
+
+/// Reads a 2-D '<f4'/'<f8' C-order .npy array into a matrix of the file's own type.
+template <class F>
+tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, const NpyHeader& h,
+                                 std::uint64_t file_size) {
+    const std::uint64_t rows = h.shape[0], cols = h.shape[1];
+    if (rows == 0 || cols == 0) fail(path, "no data: the array has shape ", shape_string(h.shape));
+    const std::uint64_t max_index = static_cast<std::uint64_t>(std::numeric_limits<Eigen::Index>::max());
+    const std::uint64_t available = file_size - h.data_offset;
+    // Overflow-safe: rows * cols * sizeof(F) compared with the bytes actually present.
+    const bool too_big = rows > max_index || cols > max_index || rows > available / sizeof(F) / cols;
+    if (too_big)
+        fail(path, "truncated .npy data: shape ", shape_string(h.shape), " needs more bytes than the ", available,
+             " that follow the header");
+    const std::uint64_t need = rows * cols * sizeof(F);
+    if (need != available)
+        fail(path, "truncated or corrupt .npy data: shape ", shape_string(h.shape), " needs ", need,
+             " bytes of data but ", available, " follow the header");
+    tsne::RowMatrix<F> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    in.read(reinterpret_cast<char*>(X.data()), static_cast<std::streamsize>(need));
+    if (!in || static_cast<std::uint64_t>(in.gcount()) != need) fail(path, "read error in the .npy data");
+    // The files are little-endian; swap on big-endian hosts.
+    const std::uint16_t probe = 1;
+    unsigned char first = 0;
+    std::memcpy(&first, &probe, 1);
+    if (first == 0) {
+        auto* bytes = reinterpret_cast<unsigned char*>(X.data());
+        for (std::uint64_t i = 0; i < rows * cols; ++i) std::reverse(bytes + i * sizeof(F), bytes + (i + 1) * sizeof(F));
+    }
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+        for (Eigen::Index j = 0; j < X.cols(); ++j)
+            if (!std::isfinite(X(i, j)))
+                fail(path, "non-finite value ", X(i, j), " at row ", i, ", column ", j,
+                     " (0-based; NaN and infinity are not allowed)");
+    return X;
+}
+
+}  // namespace detail
+
+/// Reads a 2-D .npy array (format 1.0, 2.0 or 3.0; dtype '<f4' or '<f8'; C order) keeping its type.
+inline Matrix read_npy_any(const std::string& path) {
+    std::ifstream in = detail::open_in(path);
+    const std::uint64_t size = detail::stream_size(in, path);
+    const NpyHeader h = detail::read_npy_header(in, path, size);
+    if (h.fortran_order)
+        detail::fail(path, "Fortran-order (column-major) .npy arrays are not supported; save with "
+                           "numpy.ascontiguousarray(a)");
+    if (h.shape.size() != 2)
+        detail::fail(path, "expected a 2-D array (points x features), got shape ", detail::shape_string(h.shape));
+    if (h.descr == "<f4") return detail::read_npy_data<float>(in, path, h, size);
+    if (h.descr == "<f8") return detail::read_npy_data<double>(in, path, h, size);
+    if (h.descr == ">f4" || h.descr == ">f8")
+        detail::fail(path, "big-endian dtype ", detail::quote(h.descr), " is not supported; use '<f4' or '<f8'");
+    detail::fail(path, "unsupported dtype ", detail::quote(h.descr),
+                 " (supported: float32 '<f4' and float64 '<f8'; convert with a.astype(numpy.float32))");
+}
+
+/// Reads a 2-D .npy array and converts it to T.
+template <class T>
+tsne::RowMatrix<T> read_npy(const std::string& path) {
+    return std::visit([](auto&& m) -> tsne::RowMatrix<T> { return m.template cast<T>(); }, read_npy_any(path));
+}
+
+/// True when the reader for `path` is the .npy one (by extension, case-insensitive).
+inline bool is_npy_path(const std::string& path) { return detail::lower_extension(path) == ".npy"; }
+
+/// Reads a data set, choosing the reader by extension: ".npy" → read_npy_any (float32 or float64
+/// as stored), anything else (".csv", ".txt", ...) → read_csv<float>.
+inline Matrix read_matrix(const std::string& path) {
+    if (is_npy_path(path)) return read_npy_any(path);
+    return read_csv<float>(path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------------
+
+/// Reads integer labels, one per line (surrounding spaces and trailing blank lines allowed).
+inline std::vector<int> read_labels(const std::string& path) {
+    std::ifstream in = detail::open_in(path);
+    std::vector<int> labels;
+    std::string line;
+    std::size_t line_no = 0, blank_line = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        std::string_view sv = detail::trim(line);
+        if (line_no == 1 && sv.size() >= 3 && sv.substr(0, 3) == "\xEF\xBB\xBF") sv = detail::trim(sv.substr(3));
+        if (sv.empty()) {
+            if (blank_line == 0) blank_line = line_no;
+            continue;
+        }
+        if (blank_line != 0) detail::fail(path, "line ", blank_line, ": empty line between labels");
+        std::string_view digits = sv;
+        if (digits.front() == '+') digits.remove_prefix(1);
+        int v = 0;
+        const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (r.ec == std::errc::result_out_of_range)
+            detail::fail(path, "line ", line_no, ": label ", detail::quote(sv), " is out of range");
+        if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size())
+            detail::fail(path, "line ", line_no, ": not an integer label: ", detail::quote(sv));
+        labels.push_back(v);
+    }
+    if (in.bad()) detail::fail(path, "read error after line ", line_no);
+    if (labels.empty()) detail::fail(path, "no labels: the file is empty");
+    return labels;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: temp file + rename, so a failure never leaves a partial output file.
+// ---------------------------------------------------------------------------------------------
+
+/// An output file written under a temporary name in the same directory and renamed to its final
+/// name by commit(). Destroyed without commit() (an error, an exception) it deletes the temporary
+/// file, so the final path is either untouched or complete. Creating it early checks that the
+/// destination directory is writable before any long computation.
+class PendingFile {
+public:
+    explicit PendingFile(std::string path) : path_(std::move(path)) {
+        if (path_.empty()) throw io_error("output path is empty");
+        const auto slash = path_.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? std::string() : path_.substr(0, slash + 1);
+        const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+        std::error_code ec;
+        if (base.empty() || base == "." || base == ".." || std::filesystem::is_directory(path_, ec))
+            detail::fail(path_, "output path names a directory, not a file");
+        std::random_device rd;
+        for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
+            char suffix[32];
+            std::snprintf(suffix, sizeof suffix, ".tmp%08x", static_cast<unsigned>(rd()));
+            tmp_ = dir + "." + base + suffix;
+            errno = 0;
+            file_ = std::fopen(tmp_.c_str(), "wbx");  // 'x': fail if it exists (C11 exclusive mode)
+            if (!file_ && errno != EEXIST) break;
+        }
+        if (!file_) detail::fail(path_, "cannot create output file: ", std::strerror(errno));
+    }
+    PendingFile(const PendingFile&) = delete;
+    PendingFile& operator=(const PendingFile&) = delete;
+    ~PendingFile() { discard(); }
+
+    std::FILE* stream() { return file_; }
+    const std::string& path() const { return path_; }
+    const std::string& temp_path() const { return tmp_; }
+
+    /// Flushes, closes and renames the temporary file to the final path.
+    void commit() {
+        if (committed_) return;
+        if (!file_) detail::fail(path_, "output already discarded");
+        const bool write_error = std::ferror(file_) != 0;
+        const int close_rc = std::fclose(file_);
+        file_ = nullptr;
+        if (write_error || close_rc != 0) {
+            const int e = errno;
+            std::remove(tmp_.c_str());
+            detail::fail(path_, "write error: ", std::strerror(e));
+        }
+        if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+            const int e = errno;
+            std::remove(tmp_.c_str());
+            detail::fail(path_, "cannot rename the temporary file into place: ", std::strerror(e));
+        }
+        committed_ = true;
+    }
+
+    /// Closes and deletes the temporary file (no-op after commit()).
+    void discard() noexcept {
+        if (committed_) return;
+        if (file_) {
+            std::fclose(file_);
+            file_ = nullptr;
+        }
+        if (!tmp_.empty()) std::remove(tmp_.c_str());
+        tmp_.clear();
+    }
+
+private:
+    std::string path_, tmp_;
+    std::FILE* file_ = nullptr;
+    bool committed_ = false;
+};
+
+/// Writes Y as CSV (one point per line, comma-separated) to an open stream; %.9g for float
+/// (round-trips exactly), %.17g for double.
+template <class Derived>
+void write_csv_rows(std::FILE* f, const Eigen::DenseBase<Derived>& Y) {
+    using S = typename Derived::Scalar;
+    const char* fmt = std::is_same_v<S, float> ? "%.9g" : "%.17g";
+    for (Eigen::Index i = 0; i < Y.rows(); ++i) {
+        for (Eigen::Index j = 0; j < Y.cols(); ++j) {
+            if (j) std::fputc(',', f);
+            std::fprintf(f, fmt, static_cast<double>(Y(i, j)));
+        }
+        std::fputc('\n', f);
+    }
+}
+
+/// Writes Y as CSV to `path` atomically (temporary file, then rename). "-" writes to stdout.
+template <class Derived>
+void write_csv(const std::string& path, const Eigen::DenseBase<Derived>& Y) {
+    if (path == "-") {
+        write_csv_rows(stdout, Y);
+        if (std::fflush(stdout) != 0 || std::ferror(stdout)) throw io_error("stdout: write error");
+        return;
+    }
+    PendingFile out(path);
+    write_csv_rows(out.stream(), Y);
+    out.commit();
+}
+
+/// Writes raw bytes to an open stream, throwing on a short write.
+inline void write_bytes(PendingFile& out, const void* data, std::size_t size) {
+    if (size > 0 && std::fwrite(data, 1, size, out.stream()) != size)
+        detail::fail(out.path(), "write error: ", std::strerror(errno));
+}
+
+}  // namespace tsnex

@@ -1,0 +1,277 @@
+#pragma once
+// Scatter plots of 2-D embeddings as PNG, for the examples and the tsne program (not part of the
+// library). Needs stb_image_write.h and stb_easy_font.h (Debian: libstb-dev); the build defines
+// TSNE_HAVE_STB=1 when they are found.
+//
+//   tsnex::write_scatter_png("digits.png", Y, labels, "digits (t-SNE)");
+//
+// Points are anti-aliased discs blended with alpha; their radius and opacity shrink as N grows
+// so 70,000 points still show structure. They are drawn in a fixed pseudo-random order, so no
+// class is always painted on top. Colours: a 10-colour categorical palette (tab10-like), then 10
+// more (tab20's light tones), then generated hues. A legend shows each label's swatch and value.
+//
+// This header holds the stb implementations (STB_IMAGE_WRITE_IMPLEMENTATION): include it in one
+// translation unit per program (the examples are all single-TU), or define
+// TSNEX_PLOT_NO_STB_IMPLEMENTATION in all but one.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <tsne/tsne.hpp>
+
+#include "io.hpp"
+
+#ifndef TSNEX_PLOT_NO_STB_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#endif
+#include <stb_easy_font.h>
+#include <stb_image_write.h>
+
+namespace tsnex {
+
+/// An RGB image with float channels in [0, 1], row-major, origin top-left.
+struct Image {
+    int width = 0, height = 0;
+    std::vector<float> rgb;
+
+    Image(int w, int h) : width(w), height(h), rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3, 1.f) {}
+
+    struct Color {
+        float r, g, b;
+    };
+
+    /// Blends colour c over pixel (x, y) with opacity a (ignored outside the image).
+    void blend(int x, int y, Color c, float a) {
+        if (x < 0 || y < 0 || x >= width || y >= height || !(a > 0)) return;
+        a = std::min(a, 1.f);
+        float* p = &rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * 3];
+        p[0] += (c.r - p[0]) * a;
+        p[1] += (c.g - p[1]) * a;
+        p[2] += (c.b - p[2]) * a;
+    }
+    void fill_rect(int x0, int y0, int x1, int y1, Color c, float a = 1.f) {  // [x0, x1) x [y0, y1)
+        for (int y = std::max(0, y0); y < std::min(height, y1); ++y)
+            for (int x = std::max(0, x0); x < std::min(width, x1); ++x) blend(x, y, c, a);
+    }
+    /// Anti-aliased filled disc centred at (cx, cy) (pixel centres are at integer + 0.5).
+    void disc(float cx, float cy, float r, Color c, float a) {
+        const int x0 = static_cast<int>(std::floor(cx - r - 1)), x1 = static_cast<int>(std::ceil(cx + r + 1));
+        const int y0 = static_cast<int>(std::floor(cy - r - 1)), y1 = static_cast<int>(std::ceil(cy + r + 1));
+        for (int y = y0; y <= y1; ++y)
+            for (int x = x0; x <= x1; ++x) {
+                const float dx = static_cast<float>(x) + 0.5f - cx, dy = static_cast<float>(y) + 0.5f - cy;
+                const float cover = std::clamp(r + 0.5f - std::sqrt(dx * dx + dy * dy), 0.f, 1.f);
+                if (cover > 0) blend(x, y, c, a * cover);
+            }
+    }
+    /// Text with stb_easy_font, each font pixel drawn as a scale x scale block. (x, y) = top-left.
+    void text(float x, float y, const std::string& s, Color c, float scale = 2.f) {
+        std::vector<char> str(s.begin(), s.end());
+        str.push_back('\0');
+        std::vector<char> buf(str.size() * 300 + 1024);  // ~270 bytes per character
+        const int quads = stb_easy_font_print(0, 0, str.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
+        for (int q = 0; q < quads; ++q) {
+            float vx[4], vy[4];
+            for (int v = 0; v < 4; ++v) {
+                const char* vert = buf.data() + (static_cast<std::size_t>(q) * 4 + static_cast<std::size_t>(v)) * 16;
+                std::memcpy(&vx[v], vert, sizeof(float));
+                std::memcpy(&vy[v], vert + sizeof(float), sizeof(float));
+            }
+            const float qx0 = *std::min_element(vx, vx + 4), qx1 = *std::max_element(vx, vx + 4);
+            const float qy0 = *std::min_element(vy, vy + 4), qy1 = *std::max_element(vy, vy + 4);
+            fill_rect(static_cast<int>(std::lround(x + qx0 * scale)), static_cast<int>(std::lround(y + qy0 * scale)),
+                      static_cast<int>(std::lround(x + qx1 * scale)), static_cast<int>(std::lround(y + qy1 * scale)), c);
+        }
+    }
+    static float text_width(const std::string& s, float scale = 2.f) {
+        std::vector<char> str(s.begin(), s.end());
+        str.push_back('\0');
+        return static_cast<float>(stb_easy_font_width(str.data())) * scale;
+    }
+
+    std::vector<unsigned char> to_bytes() const {
+        std::vector<unsigned char> out(rgb.size());
+        for (std::size_t i = 0; i < rgb.size(); ++i)
+            out[i] = static_cast<unsigned char>(std::lround(std::clamp(rgb[i], 0.f, 1.f) * 255.f));
+        return out;
+    }
+};
+
+/// Colour of the k-th category: tab10-like first, then lighter tones, then spread hues.
+inline Image::Color category_color(std::size_t k) {
+    static constexpr std::array<std::uint32_t, 20> palette = {
+        0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
+        0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896, 0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5};
+    if (k < palette.size()) {
+        const std::uint32_t c = palette[k];
+        return {static_cast<float>((c >> 16) & 0xff) / 255.f, static_cast<float>((c >> 8) & 0xff) / 255.f,
+                static_cast<float>(c & 0xff) / 255.f};
+    }
+    // Golden-ratio hue steps, fixed saturation/value (HSV → RGB).
+    const double h = std::fmod(0.13 + static_cast<double>(k) * 0.6180339887498949, 1.0) * 6.0;
+    const double s = 0.65, v = 0.85, f = h - std::floor(h);
+    const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+    double r = v, g = t, b = p;
+    switch (static_cast<int>(h) % 6) {
+        case 0: r = v; g = t; b = p; break;
+        case 1: r = q; g = v; b = p; break;
+        case 2: r = p; g = v; b = t; break;
+        case 3: r = p; g = q; b = v; break;
+        case 4: r = t; g = p; b = v; break;
+        default: r = v; g = p; b = q; break;
+    }
+    return {static_cast<float>(r), static_cast<float>(g), static_cast<float>(b)};
+}
+
+struct ScatterStyle {
+    int size = 900;          ///< image width and height in pixels
+    float radius = 0;        ///< point radius in pixels; 0 = automatic (shrinks with N)
+    float alpha = 0;         ///< point opacity; 0 = automatic (lower for large N)
+    std::size_t max_legend_entries = 30;
+};
+
+/// Renders the first two columns of Y as a scatter plot. labels: empty, or one per row of Y.
+template <class Derived>
+Image render_scatter(const Eigen::DenseBase<Derived>& Y, const std::vector<int>& labels = {},
+                     const std::string& title = {}, const ScatterStyle& style = {}) {
+    const Eigen::Index n = Y.rows();
+    if (Y.cols() < 2) throw io_error("scatter plot: the embedding needs at least 2 columns, got " + std::to_string(Y.cols()));
+    if (!labels.empty() && static_cast<Eigen::Index>(labels.size()) != n)
+        throw io_error("scatter plot: " + std::to_string(labels.size()) + " labels for " + std::to_string(n) + " points");
+    const int W = std::max(200, style.size), H = W;
+    Image img(W, H);
+    const Image::Color ink{0.15f, 0.15f, 0.15f}, frame{0.8f, 0.8f, 0.8f};
+
+    // Categories: distinct labels in increasing order.
+    std::map<int, std::size_t> category;
+    for (int l : labels) category.emplace(l, 0);
+    {
+        std::size_t k = 0;
+        for (auto& kv : category) kv.second = k++;
+    }
+    const bool legend = !category.empty();
+    const std::size_t legend_rows = std::min(category.size(), style.max_legend_entries);
+    float legend_w = 0;
+    if (legend) {
+        for (const auto& kv : category) legend_w = std::max(legend_w, Image::text_width(std::to_string(kv.first)));
+        legend_w += 40;  // swatch + gaps
+    }
+
+    // Plot area.
+    const float margin = 30, top = title.empty() ? 30.f : 60.f;
+    const float ax0 = margin, ax1 = static_cast<float>(W) - margin - legend_w - (legend ? 10.f : 0.f);
+    const float ay0 = top, ay1 = static_cast<float>(H) - margin;
+
+    // Data bounds over finite points; equal scale on both axes.
+    double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double x = static_cast<double>(Y(i, 0)), y = static_cast<double>(Y(i, 1));
+        if (!std::isfinite(x) || !std::isfinite(y)) continue;
+        xmin = std::min(xmin, x);
+        xmax = std::max(xmax, x);
+        ymin = std::min(ymin, y);
+        ymax = std::max(ymax, y);
+    }
+    const float nf = static_cast<float>(std::max<Eigen::Index>(n, 1));
+    const float radius = style.radius > 0 ? style.radius : std::clamp(150.f / std::sqrt(nf), 0.9f, 6.f);
+    const float alpha = style.alpha > 0 ? style.alpha : std::clamp(0.85f * std::sqrt(4000.f / nf), 0.3f, 0.85f);
+
+    img.fill_rect(static_cast<int>(ax0) - 1, static_cast<int>(ay0) - 1, static_cast<int>(ax1) + 1, static_cast<int>(ay0), frame);
+    img.fill_rect(static_cast<int>(ax0) - 1, static_cast<int>(ay1), static_cast<int>(ax1) + 1, static_cast<int>(ay1) + 1, frame);
+    img.fill_rect(static_cast<int>(ax0) - 1, static_cast<int>(ay0), static_cast<int>(ax0), static_cast<int>(ay1), frame);
+    img.fill_rect(static_cast<int>(ax1), static_cast<int>(ay0), static_cast<int>(ax1) + 1, static_cast<int>(ay1), frame);
+
+    if (xmin <= xmax) {
+        const double pad = static_cast<double>(radius) + 4;
+        const double pw = static_cast<double>(ax1 - ax0) - 2 * pad, ph = static_cast<double>(ay1 - ay0) - 2 * pad;
+        const double span = std::max({xmax - xmin, (ymax - ymin) * pw / ph, 1e-30});
+        const double scale = pw / span;
+        const double cx = static_cast<double>(ax0 + ax1) / 2, cy = static_cast<double>(ay0 + ay1) / 2;
+        const double mx = (xmin + xmax) / 2, my = (ymin + ymax) / 2;
+
+        // Fixed pseudo-random drawing order (Fisher-Yates with splitmix64): no class always on top.
+        std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+        for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+        std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+        auto next = [&state]() {
+            std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            return z ^ (z >> 31);
+        };
+        for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[next() % i]);
+
+        for (Eigen::Index i : order) {
+            const double x = static_cast<double>(Y(i, 0)), y = static_cast<double>(Y(i, 1));
+            if (!std::isfinite(x) || !std::isfinite(y)) continue;
+            const Image::Color c = legend ? category_color(category[labels[static_cast<std::size_t>(i)]]) : category_color(0);
+            img.disc(static_cast<float>(cx + (x - mx) * scale), static_cast<float>(cy - (y - my) * scale), radius, c, alpha);
+        }
+    }
+
+    if (!title.empty()) {
+        const float tw = Image::text_width(title, 3.f);
+        img.text(std::max(margin, (static_cast<float>(W) - tw) / 2), 18, title, ink, 3.f);
+    }
+    if (legend) {
+        const float lx = ax1 + 16;
+        float ly = ay0 + 6;
+        std::size_t shown = 0;
+        for (const auto& kv : category) {
+            if (shown == legend_rows) break;
+            const Image::Color c = category_color(kv.second);
+            img.fill_rect(static_cast<int>(lx), static_cast<int>(ly), static_cast<int>(lx) + 14, static_cast<int>(ly) + 14, c);
+            img.text(lx + 22, ly, std::to_string(kv.first), ink, 2.f);
+            ly += 24;
+            ++shown;
+        }
+        if (category.size() > legend_rows)
+            img.text(lx, ly, "+" + std::to_string(category.size() - legend_rows), ink, 2.f);
+    }
+    const std::string count = std::to_string(n) + " points";
+    img.text(ax0, ay1 + 8, count, Image::Color{0.45f, 0.45f, 0.45f}, 2.f);
+    return img;
+}
+
+namespace detail {
+inline void png_sink(void* context, void* data, int size) {
+    auto* out = static_cast<std::vector<unsigned char>*>(context);
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    if (size > 0) out->insert(out->end(), bytes, bytes + size);
+}
+}  // namespace detail
+
+/// Encodes img as PNG into memory (stb_image_write).
+inline std::vector<unsigned char> encode_png(const Image& img) {
+    const std::vector<unsigned char> px = img.to_bytes();
+    std::vector<unsigned char> png;
+    if (!stbi_write_png_to_func(detail::png_sink, &png, img.width, img.height, 3, px.data(), img.width * 3))
+        throw io_error("PNG encoding failed");
+    return png;
+}
+
+/// Writes the PNG of img into a pending output file (committed by the caller).
+inline void write_png(PendingFile& out, const Image& img) {
+    const std::vector<unsigned char> png = encode_png(img);
+    write_bytes(out, png.data(), png.size());
+}
+
+/// Renders and writes a scatter plot of Y's first two columns to `path` (atomically).
+template <class Derived>
+void write_scatter_png(const std::string& path, const Eigen::DenseBase<Derived>& Y, const std::vector<int>& labels = {},
+                       const std::string& title = {}, const ScatterStyle& style = {}) {
+    const Image img = render_scatter(Y, labels, title, style);
+    PendingFile out(path);
+    write_png(out, img);
+    out.commit();
+}
+
+}  // namespace tsnex
