@@ -28,9 +28,9 @@
 
 namespace tsne {
 
-/// Seconds spent in each preparation stage.
+/// Seconds spent in each stage (optimization: summed over every optimize() call).
 struct Timings {
-    double neighbors = 0, affinities = 0, initialization = 0;
+    double neighbors = 0, affinities = 0, initialization = 0, optimization = 0;
 };
 
 namespace detail {
@@ -139,6 +139,7 @@ private:
             stopped_ = stop;
         }
         s.seconds = detail::seconds_since(t0);
+        timings.optimization += s.seconds;
         (detail::call_end(cbs, s), ...);
         return *this;
     }
