@@ -9,6 +9,7 @@
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "affinity/perplexity.hpp"
 #include "detail/embedding.hpp"
@@ -163,21 +164,33 @@ private:
         });
         opt_.step(Y_, Fa_, lr, momentum, ex);
         // Re-centre (keeps coordinates small for float precision); also catches divergence.
+        // Per-block partial sums, added in block order: thread-count independent.
+        const std::size_t block = 4096, n_blocks = (n + block - 1) / block;
+        part_.assign(n_blocks * Dims, 0.0);
+        ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {
+            for (int d = 0; d < Dims; ++d) {
+                const T* y = Y_.coord(d);
+                double acc = 0;
+                for (std::size_t i = b; i < e; ++i) acc += static_cast<double>(y[i]);
+                part_[(b / block) * Dims + static_cast<std::size_t>(d)] = acc;
+            }
+        });
+        T mean[Dims];
         for (int d = 0; d < Dims; ++d) {
-            T* y = Y_.coord(d);
-            const double mean = block_sum(ex, n, 1024, [&](std::size_t b, std::size_t e) {
-                                    double s = 0;
-                                    for (std::size_t i = b; i < e; ++i) s += static_cast<double>(y[i]);
-                                    return s;
-                                }) / static_cast<double>(n);
-            if (!std::isfinite(mean))
+            double acc = 0;
+            for (std::size_t k = 0; k < n_blocks; ++k) acc += part_[k * Dims + static_cast<std::size_t>(d)];
+            acc /= static_cast<double>(n);
+            if (!std::isfinite(acc))
                 detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1,
                                                   ": non-finite coordinates (try a smaller learning_rate)");
-            const T m = static_cast<T>(mean);
-            ex.parallel_for(n, 4096, [&](std::size_t b, std::size_t e) {
-                for (std::size_t i = b; i < e; ++i) y[i] -= m;
-            });
+            mean[d] = static_cast<T>(acc);
         }
+        ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {
+            for (int d = 0; d < Dims; ++d) {
+                T* y = Y_.coord(d);
+                for (std::size_t i = b; i < e; ++i) y[i] -= mean[d];
+            }
+        });
     }
 
     std::unique_ptr<Executor> ex_;
@@ -189,6 +202,7 @@ private:
     int kl_every_ = 50;
     bool stopped_ = false;
     double last_kl_ = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> part_;
 };
 
 /// Builds P (neighbours → affinities) and the initial embedding, and returns a Run ready to

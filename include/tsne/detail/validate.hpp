@@ -9,8 +9,8 @@
 
 namespace tsne::detail {
 
-/// Largest number of points: indices are 32-bit.
-inline constexpr std::size_t max_points = std::numeric_limits<std::uint32_t>::max() - 1;
+/// Largest number of points: indices are 32-bit (and fit a signed 32-bit gather index).
+inline constexpr std::size_t max_points = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) - 1;
 
 template <class T>
 void check_data(const MatrixRef<T>& X, const char* name = "X") {

@@ -12,6 +12,7 @@
 // (fn(begin, end) for each block [begin, end) of [0, n_items)) can replace it: see policies.hpp.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -64,13 +65,15 @@ public:
         next_.store(0, std::memory_order_relaxed);
         error_ = nullptr;
         failed_.store(false, std::memory_order_relaxed);
-        busy_ = static_cast<unsigned>(workers_.size());
-        ++generation_;
+        busy_.store(static_cast<unsigned>(workers_.size()), std::memory_order_relaxed);
+        generation_.fetch_add(1, std::memory_order_release);
         lock.unlock();
         wake_.notify_all();
         run_blocks();
+        // Spin briefly (workers usually finish within microseconds), then sleep.
+        spin_until([&] { return busy_.load(std::memory_order_acquire) == 0; });
         lock.lock();
-        done_.wait(lock, [&] { return busy_ == 0; });
+        done_.wait(lock, [&] { return busy_.load(std::memory_order_acquire) == 0; });
         job_ = nullptr;
         if (error_) {
             std::exception_ptr e = error_;
@@ -106,24 +109,47 @@ private:
         }
     }
 
+    /// Busy-waits up to spin_time for pred(); a t-SNE iteration calls parallel_for several times
+    /// in a row, and waking a sleeping thread costs tens of microseconds.
+    template <class Pred>
+    static void spin_until(Pred pred) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (unsigned k = 1;; ++k) {
+            if (pred()) return;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            if ((k & 255u) == 0 && std::chrono::steady_clock::now() - t0 > spin_time) return;
+        }
+    }
+    static constexpr std::chrono::microseconds spin_time{200};
+
     void worker_loop() {
         std::size_t seen = 0;
-        std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
-            wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-            if (stop_) return;
-            seen = generation_;
-            lock.unlock();
+            spin_until([&] {
+                return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+            });
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] {
+                    return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+                });
+            }
+            if (stop_.load(std::memory_order_acquire)) return;
+            seen = generation_.load(std::memory_order_acquire);
             run_blocks();
-            lock.lock();
-            if (--busy_ == 0) done_.notify_one();
+            if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                std::lock_guard<std::mutex> g(mutex_);  // pairs with the caller's predicate check
+                done_.notify_one();
+            }
         }
     }
 
     void shutdown() noexcept {
         {
             std::lock_guard<std::mutex> g(mutex_);
-            stop_ = true;
+            stop_.store(true, std::memory_order_release);
         }
         wake_.notify_all();
         for (auto& w : workers_)
@@ -140,9 +166,9 @@ private:
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> failed_{false};
     std::exception_ptr error_;
-    unsigned busy_ = 0;
-    std::size_t generation_ = 0;
-    bool stop_ = false;
+    std::atomic<unsigned> busy_{0};
+    std::atomic<std::size_t> generation_{0};
+    std::atomic<bool> stop_{false};
 };
 
 }  // namespace tsne
