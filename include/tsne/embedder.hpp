@@ -21,8 +21,11 @@
 
 namespace tsne {
 
-template <int Dims, class T, class Neighbors = BruteForce, class Affinity = Perplexity, class Init = PCA,
-          class Repulsion = Exact, class Optimizer = MomentumGains>
+/// What the builder embeds: data rows (default), a distance matrix, a kNN graph, or affinities.
+enum class Source { data, distances, knn, affinities };
+
+template <int Dims, class T, class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
+          class Repulsion = Exact, class Optimizer = MomentumGains, class Metric = Euclidean>
 class Embedder {
     static_assert(Dims >= 1, "Dims (the output dimension) must be at least 1");
     static_assert(is_real_v<T>, "the input's scalar type must be float or double");
@@ -31,8 +34,12 @@ public:
     using run_type = Run<T, Dims, Repulsion, Optimizer>;
 
     Embedder(const T* data, Eigen::Index rows, Eigen::Index cols, Eigen::Index stride,
-             std::shared_ptr<const RowMatrix<T>> owned = {})
-        : data_(data), rows_(rows), cols_(cols), stride_(stride), owned_(std::move(owned)) {}
+             std::shared_ptr<const RowMatrix<T>> owned = {}, Source source = Source::data)
+        : source_(source), data_(data), rows_(rows), cols_(cols), stride_(stride), owned_(std::move(owned)) {}
+    explicit Embedder(std::shared_ptr<const KnnGraph<T>> graph)
+        : source_(Source::knn), data_(nullptr), rows_(0), cols_(0), stride_(0), graph_(std::move(graph)) {}
+    Embedder(std::shared_ptr<const Csr<T>> P, PrecomputedAffinities how)
+        : source_(Source::affinities), data_(nullptr), rows_(0), cols_(0), stride_(0), P_(std::move(P)), how_(how) {}
 
     // ---- values -----------------------------------------------------------------------------
     /// Perplexity of the affinities (default 30); needs an affinity policy with a perplexity.
@@ -59,30 +66,46 @@ public:
 
     // ---- policies ---------------------------------------------------------------------------
     template <class N>
-    Embedder<Dims, T, N, Affinity, Init, Repulsion, Optimizer> neighbors(N n) const {
-        return rebind<N, Affinity, Init, Repulsion, Optimizer>(std::move(n), affinity_, init_, repulsion_, optimizer_);
+    Embedder<Dims, T, N, Affinity, Init, Repulsion, Optimizer, Metric> neighbors(N n) const {
+        return rebind(std::move(n), affinity_, init_, repulsion_, optimizer_, metric_);
     }
     template <class A>
-    Embedder<Dims, T, Neighbors, A, Init, Repulsion, Optimizer> affinity(A a) const {
-        return rebind<Neighbors, A, Init, Repulsion, Optimizer>(neighbors_, std::move(a), init_, repulsion_, optimizer_);
+    Embedder<Dims, T, Neighbors, A, Init, Repulsion, Optimizer, Metric> affinity(A a) const {
+        return rebind(neighbors_, std::move(a), init_, repulsion_, optimizer_, metric_);
     }
     template <class I>
-    Embedder<Dims, T, Neighbors, Affinity, I, Repulsion, Optimizer> init(I i) const {
-        return rebind<Neighbors, Affinity, I, Repulsion, Optimizer>(neighbors_, affinity_, std::move(i), repulsion_, optimizer_);
+    Embedder<Dims, T, Neighbors, Affinity, I, Repulsion, Optimizer, Metric> init(I i) const {
+        return rebind(neighbors_, affinity_, std::move(i), repulsion_, optimizer_, metric_);
     }
     template <class R>
-    Embedder<Dims, T, Neighbors, Affinity, Init, R, Optimizer> repulsion(R r) const {
-        return rebind<Neighbors, Affinity, Init, R, Optimizer>(neighbors_, affinity_, init_, std::move(r), optimizer_);
+    Embedder<Dims, T, Neighbors, Affinity, Init, R, Optimizer, Metric> repulsion(R r) const {
+        return rebind(neighbors_, affinity_, init_, std::move(r), optimizer_, metric_);
     }
     template <class O>
-    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, O> optimizer(O o) const {
-        return rebind<Neighbors, Affinity, Init, Repulsion, O>(neighbors_, affinity_, init_, repulsion_, std::move(o));
+    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, O, Metric> optimizer(O o) const {
+        return rebind(neighbors_, affinity_, init_, repulsion_, std::move(o), metric_);
+    }
+    /// Distance metric of the neighbour search (tsne::Euclidean, tsne::Cosine, or your own).
+    template <class M>
+    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, Optimizer, M> metric(M m) const {
+        return rebind(neighbors_, affinity_, init_, repulsion_, optimizer_, std::move(m));
     }
 
     // ---- run --------------------------------------------------------------------------------
     /// Builds P and the initial embedding; optimise with run.optimize(...).
     run_type prepare() const {
-        return tsne::prepare<Dims, T>(view(), options_, neighbors_, affinity_, init_, repulsion_, optimizer_);
+        switch (source_) {
+            case Source::distances:
+                return tsne::prepare_from_distances<Dims, T>(view(), options_, affinity_, init_, repulsion_, optimizer_);
+            case Source::knn:
+                return tsne::prepare_from_knn<Dims, T>(*graph_, options_, affinity_, init_, repulsion_, optimizer_);
+            case Source::affinities:
+                return tsne::prepare_from_affinities<Dims, T>(*P_, options_, how_, init_, repulsion_, optimizer_);
+            case Source::data:
+            default:
+                return tsne::prepare<Dims, T>(view(), options_, neighbors_, affinity_, init_, repulsion_, optimizer_,
+                                              metric_);
+        }
     }
     /// prepare() + the standard schedule (Options); returns the N x Dims embedding.
     template <class... Callbacks>
@@ -92,17 +115,24 @@ public:
         return run.embedding();
     }
 
+    std::shared_ptr<const RowMatrix<T>> owned_input() const { return owned_; }
+    Source source() const noexcept { return source_; }
+
     MatrixRef<T> view() const {
         return Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>(data_, rows_, cols_, Eigen::OuterStride<>(stride_));
     }
 
 private:
-    template <int, class, class, class, class, class, class>
+    template <int, class, class, class, class, class, class, class>
     friend class Embedder;
 
-    template <class N, class A, class I, class R, class O>
-    Embedder<Dims, T, N, A, I, R, O> rebind(N n, A a, I i, R r, O o) const {
-        Embedder<Dims, T, N, A, I, R, O> e(data_, rows_, cols_, stride_, owned_);
+    template <class N, class A, class I, class R, class O, class M>
+    Embedder<Dims, T, N, A, I, R, O, M> rebind(N n, A a, I i, R r, O o, M m) const {
+        Embedder<Dims, T, N, A, I, R, O, M> e(data_, rows_, cols_, stride_, owned_, source_);
+        e.graph_ = graph_;
+        e.P_ = P_;
+        e.how_ = how_;
+        e.metric_ = std::move(m);
         e.options_ = options_;
         e.neighbors_ = std::move(n);
         e.affinity_ = std::move(a);
@@ -112,9 +142,14 @@ private:
         return e;
     }
 
+    Source source_;
     const T* data_;
     Eigen::Index rows_, cols_, stride_;
     std::shared_ptr<const RowMatrix<T>> owned_;
+    std::shared_ptr<const KnnGraph<T>> graph_;
+    std::shared_ptr<const Csr<T>> P_;
+    PrecomputedAffinities how_{};
+    Metric metric_{};
     Options options_{};
     Neighbors neighbors_{};
     Affinity affinity_{};
@@ -153,6 +188,27 @@ Embedder<Dims, T> embed(const T* data, std::size_t n, std::size_t d, std::size_t
     if (data == nullptr && n * d != 0) detail::fail("X: null data pointer for ", n, " x ", d, " points");
     return Embedder<Dims, T>(data, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d),
                              static_cast<Eigen::Index>(stride ? stride : d));
+}
+
+/// Embeds from a full N×N distance matrix (finite, >= 0; diagonal ignored). Viewed like embed().
+template <int Dims, class Derived>
+auto embed_distances(const Eigen::DenseBase<Derived>& D) {
+    using T = typename Derived::Scalar;
+    auto e = embed<Dims>(D);
+    return Embedder<Dims, T>(e.view().data(), e.view().rows(), e.view().cols(), e.view().outerStride(),
+                             e.owned_input(), Source::distances);
+}
+
+/// Embeds from a kNN graph (copied): any k at least what the affinities need (3·perplexity).
+template <int Dims, class T>
+Embedder<Dims, T> embed_knn(KnnGraph<T> graph) {
+    return Embedder<Dims, T>(std::make_shared<const KnnGraph<T>>(std::move(graph)));
+}
+
+/// Embeds from a ready sparse affinity matrix P (copied), symmetrised/normalised as `how` says.
+template <int Dims, class T>
+Embedder<Dims, T> embed_affinities(Csr<T> P, PrecomputedAffinities how = {}) {
+    return Embedder<Dims, T>(std::make_shared<const Csr<T>>(std::move(P)), how);
 }
 
 }  // namespace tsne

@@ -3,18 +3,26 @@
 // static_assert messages. Policies hold configuration only; per-run buffers live in a nested
 // `state` (or are local to the call), so one configured policy serves float and double, any Dims.
 //
-// NeighborsPolicy  N:  template <class T, class Exec>
-//                        KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, Exec&) const;
+// NeighborsPolicy  N:  template <class T, class Metric, class Exec>
+//                        KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric&,
+//                                               Exec&) const;
 //                      k nearest neighbours of each row (never itself), nearest first, distances
-//                      not squared. Built in: BruteForce (exact; the oracle).
+//                      not squared. Built in: AutoNeighbors (default: BruteForce up to 10,000
+//                      points, IVF above), BruteForce (exact; the oracle), IVF (approximate).
+// Metric           M:  transform(X, out) + from_euclidean(d), or distance(a, b, dims); see
+//                      neighbors/metric.hpp. Built in: Euclidean (default), Cosine.
 // AffinityPolicy   A:  std::size_t neighbors(std::size_t n) const;     // k it needs for n points
 //                      template <class T, class Exec>
 //                        Affinities<T> operator()(const KnnGraph<T>&, Exec&) const;
-//                      symmetric joint P (sum 1, zero diagonal) in CSR. Built in: Perplexity.
+//                      symmetric joint P (sum 1, zero diagonal) in CSR. Built in: Perplexity,
+//                      MultiscalePerplexity, Uniform.
 // InitPolicy       I:  template <class T, int Dims, class Exec>
 //                        void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y,
 //                                        std::uint64_t seed, Exec&) const;
-//                      Built in: PCA (default), RandomInit, UserInit (tsne::user_init(Y0)).
+//                      and, for precomputed inputs (no X), optionally
+//                        void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec&) const;
+//                      Built in: PCA (default; random without data), RandomInit, UserInit
+//                      (tsne::user_init(Y0)).
 // RepulsionPolicy  R:  template <class T, int Dims> struct state {
 //                        state(const R&, std::size_t n);
 //                        template <class Exec>
@@ -49,12 +57,20 @@
 
 namespace tsne::traits {
 
-template <class, class = void>
-struct is_neighbors : std::false_type {};
-template <class N>
-struct is_neighbors<N, std::void_t<decltype(std::declval<const N&>()(std::declval<const MatrixRef<float>&>(),
-                                                                      std::size_t{}, std::declval<Executor&>()))>>
+template <class, class, class = void>
+struct is_neighbors_for : std::false_type {};
+template <class N, class M>
+struct is_neighbors_for<N, M, std::void_t<decltype(std::declval<const N&>()(std::declval<const MatrixRef<float>&>(),
+                                                                             std::size_t{}, std::declval<const M&>(),
+                                                                             std::declval<Executor&>()))>>
     : std::true_type {};
+
+template <class, class T, int Dims, class = void>
+struct has_init_without_data : std::false_type {};
+template <class I, class T, int Dims>
+struct has_init_without_data<I, T, Dims, std::void_t<decltype(std::declval<const I&>()(
+                                             std::declval<Embedding<T, Dims>&>(), std::uint64_t{},
+                                             std::declval<Executor&>()))>> : std::true_type {};
 
 template <class, class = void>
 struct is_affinity : std::false_type {};

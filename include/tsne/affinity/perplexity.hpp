@@ -2,8 +2,8 @@
 // Gaussian affinities calibrated to a perplexity: for each point a bandwidth β_i = 1/(2σ_i²) is
 // found by bisection so that the entropy of p_{·|i} over its k nearest neighbours equals
 // log(perplexity); then P = (P_cond + P_condᵀ)/2N. k = min(N−1, ⌊3·perplexity⌋).
-// Search: squared distances shifted by the row minimum (no underflow), β doubled/halved until the
-// target is bracketed, then bisected; tolerance 1e-5 nats, at most 200 steps. A row that does not
+// Search: squared distances shifted by the row minimum (no underflow); safeguarded Newton steps on
+// β inside a bracket that doubling/bisection maintains; tolerance 1e-5 nats, at most 200 steps. A row that does not
 // converge (e.g. all neighbours coincide) keeps its last weights and is counted in diagnostics.
 #include <algorithm>
 #include <cmath>
@@ -57,25 +57,28 @@ struct Perplexity {
         const double target = std::log(perplexity);
         double beta = mean > 0 ? 1.0 / mean : 1.0, lo = 0, hi = std::numeric_limits<double>::infinity();
         bool converged = false;
+        // Safeguarded Newton on H(β) = log Σw + β E[d²], H'(β) = −β Var[d²]: a few steps instead of
+        // ~40 bisections; falls back to doubling/bisection whenever Newton leaves the bracket.
         for (int step = 0; step < max_steps; ++step) {
-            double sw = 0, swd = 0;
+            double sw = 0, swd = 0, swdd = 0;
             for (std::size_t m = 0; m < k; ++m) {
                 w[m] = std::exp(-beta * d2[m]);
                 sw += w[m];
                 swd += w[m] * d2[m];
+                swdd += w[m] * d2[m] * d2[m];
             }
-            const double h = std::log(sw) + beta * swd / sw;
+            const double e = swd / sw, h = std::log(sw) + beta * e;
             if (std::abs(h - target) < tolerance) {
                 converged = true;
                 break;
             }
-            if (h > target) {  // too flat: sharpen
-                lo = beta;
-                beta = std::isinf(hi) ? beta * 2 : 0.5 * (lo + hi);
-            } else {
-                hi = beta;
-                beta = 0.5 * (lo + hi);
-            }
+            if (h > target) lo = beta;  // too flat: sharpen
+            else hi = beta;
+            const double var = swdd / sw - e * e;
+            double next = var > 0 ? beta + (h - target) / (beta * var) : -1.0;
+            if (!(next > lo && next < hi)) next = std::isinf(hi) ? beta * 2 : 0.5 * (lo + hi);
+            if (next == beta || !std::isfinite(next)) break;  // the bracket cannot shrink further
+            beta = next;
         }
         double sw = 0;
         for (std::size_t m = 0; m < k; ++m) {
@@ -117,6 +120,48 @@ struct Perplexity {
             s += sigma[i];
         }
         out.diagnostics.mean_sigma = s / static_cast<double>(n);
+        return out;
+    }
+};
+
+/// Several perplexities combined (openTSNE's multiscale affinities): each point's conditional
+/// distribution is the average of its Gaussians calibrated to each perplexity, which keeps both
+/// local and more global structure. k = min(N−1, ⌊3·max perplexity⌋).
+struct MultiscalePerplexity {
+    std::vector<double> perplexities{30.0, 300.0};
+    double tolerance = 1e-5;
+    int max_steps = 200;
+
+    std::size_t neighbors(std::size_t n) const {
+        if (perplexities.empty()) detail::fail("multiscale perplexities: need at least one perplexity");
+        return scale(*std::max_element(perplexities.begin(), perplexities.end())).neighbors(n);
+    }
+    Perplexity scale(double p) const { return Perplexity{p, tolerance, max_steps}; }
+
+    template <class T, class Exec>
+    Affinities<T> operator()(const KnnGraph<T>& g, Exec& ex) const {
+        for (double p : perplexities) scale(p).check(g.n);
+        const std::size_t n = g.n, k = g.k;
+        std::vector<T> cond(n * k);
+        std::vector<std::size_t> missed(n, 0);
+        ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
+            std::vector<double> d2(k), w(k), acc(k);
+            for (std::size_t i = b; i < e; ++i) {
+                std::fill(acc.begin(), acc.end(), 0.0);
+                for (double p : perplexities) {
+                    const auto [ok, beta] = scale(p).calibrate_row(g.distances(i), k, d2.data(), w.data());
+                    (void)beta;
+                    missed[i] += ok ? 0 : 1;
+                    for (std::size_t m = 0; m < k; ++m) acc[m] += w[m];
+                }
+                for (std::size_t m = 0; m < k; ++m)
+                    cond[i * k + m] = static_cast<T>(acc[m] / static_cast<double>(perplexities.size()));
+            }
+        });
+        Affinities<T> out;
+        out.P = symmetrize(n, k, g.index, cond, ex);
+        out.diagnostics.neighbors = k;
+        for (std::size_t i = 0; i < n; ++i) out.diagnostics.not_converged += missed[i] ? 1 : 0;
         return out;
     }
 };

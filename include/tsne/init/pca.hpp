@@ -23,6 +23,13 @@ struct PCA {
     Eigen::Index exact_max_dims = 1024;  ///< above this many features use subspace iteration
     int power_iterations = 8;            ///< subspace iterations for the randomized path
 
+    /// Without data (precomputed distances, graph or affinities) there is nothing to project:
+    /// PCA falls back to RandomInit with the same std.
+    template <class T, int Dims, class Exec>
+    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& ex) const {
+        RandomInit{std}(Y, seed, ex);
+    }
+
     template <class T, int Dims, class Exec>
     void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
         detail::check_positive("PCA init std", std);

@@ -16,6 +16,12 @@ struct RandomInit {
         detail::check_positive("random init std", std);
         fill(Y, seed);
     }
+    /// Without data (precomputed inputs).
+    template <class T, int Dims, class Exec>
+    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        detail::check_positive("random init std", std);
+        fill(Y, seed);
+    }
     template <class T, int Dims>
     void fill(Embedding<T, Dims>& Y, std::uint64_t seed) const {
         detail::Rng rng(seed);
@@ -34,6 +40,15 @@ struct UserInit {
         if (Y0.rows() != X.rows() || Y0.cols() != Dims)
             detail::fail("initial embedding: expected ", X.rows(), " x ", Dims, " (N x Dims), got ", Y0.rows(),
                          " x ", Y0.cols());
+        detail::check_data<T>(MatrixRef<T>(Y0), "initial embedding");
+        Y.assign(MatrixRef<T>(Y0));
+    }
+    /// Without data (precomputed inputs): the row count must match the number of points.
+    template <int Dims, class Exec>
+    void operator()(Embedding<T, Dims>& Y, std::uint64_t /*seed*/, Exec& /*ex*/) const {
+        if (static_cast<std::size_t>(Y0.rows()) != Y.size() || Y0.cols() != Dims)
+            detail::fail("initial embedding: expected ", Y.size(), " x ", Dims, " (N x Dims), got ", Y0.rows(), " x ",
+                         Y0.cols());
         detail::check_data<T>(MatrixRef<T>(Y0), "initial embedding");
         Y.assign(MatrixRef<T>(Y0));
     }

@@ -1,0 +1,184 @@
+#pragma once
+// Precomputed inputs, each validated with errors that name the input and the bad value:
+//  - a full N×N distance matrix  → knn_from_distances()  → the affinity policy as usual;
+//  - a kNN graph (indices + distances, N×k)  → checked, rows sorted, trimmed to the k the affinity
+//    needs (so a graph from BruteForce gives exactly the computed P);
+//  - a ready sparse affinity matrix P  → from_affinities(): symmetrised ((P+Pᵀ)/2) and/or normalised
+//    (to sum 1) on request; the diagonal must be empty.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "../detail/types.hpp"
+#include "../detail/validate.hpp"
+#include "../neighbors/knn_graph.hpp"
+#include "../parallel/parallel_for.hpp"
+#include "csr.hpp"
+
+namespace tsne {
+
+/// The k nearest neighbours of each row of a full distance matrix D (N×N, finite, >= 0; the
+/// diagonal is ignored; D need not be symmetric). Ties break by the smaller index.
+template <class T, class Exec>
+KnnGraph<T> knn_from_distances(const MatrixRef<T>& D, std::size_t k, Exec& ex) {
+    const auto n = static_cast<std::size_t>(D.rows());
+    if (D.rows() != D.cols()) detail::fail("distance matrix must be square (N x N), got ", D.rows(), " x ", D.cols());
+    if (n < 2) detail::fail("distance matrix: need at least 2 points, got ", n);
+    if (n > detail::max_points) detail::fail("distance matrix: ", n, " points is more than the supported ", detail::max_points);
+    if (k == 0 || k >= n) detail::fail("k (neighbours) must be in [1, N-1] = [1, ", n - 1, "], got ", k);
+    KnnGraph<T> g;
+    g.n = n;
+    g.k = k;
+    g.index.resize(detail::checked_mul(n, k, "kNN graph"));
+    g.distance.resize(n * k);
+    ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
+        std::vector<std::pair<T, std::uint32_t>> row;
+        for (std::size_t i = b; i < e; ++i) {
+            row.clear();
+            for (std::size_t j = 0; j < n; ++j) {
+                const T d = D(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+                if (!std::isfinite(d) || d < T(0))
+                    detail::fail("distance matrix: entry (", i, ", ", j, ") is ", d, "; distances must be finite and >= 0");
+                if (j != i) row.push_back({d, static_cast<std::uint32_t>(j)});
+            }
+            std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(k), row.end());
+            for (std::size_t m = 0; m < k; ++m) {
+                g.index[i * k + m] = row[m].second;
+                g.distance[i * k + m] = row[m].first;
+            }
+        }
+    });
+    return g;
+}
+
+/// Checks a user's kNN graph (sizes, indices in range and not the point itself, no repeats,
+/// finite distances >= 0), sorts each row by (distance, index) and keeps the first `k` neighbours.
+template <class T>
+KnnGraph<T> checked_knn(const KnnGraph<T>& in, std::size_t k) {
+    const std::size_t n = in.n;
+    if (n < 2) detail::fail("kNN graph: need at least 2 points, got ", n);
+    if (n > detail::max_points) detail::fail("kNN graph: ", n, " points is more than the supported ", detail::max_points);
+    if (in.k == 0) detail::fail("kNN graph: k must be >= 1, got 0");
+    if (in.index.size() != detail::checked_mul(n, in.k, "kNN graph") || in.distance.size() != n * in.k)
+        detail::fail("kNN graph: expected ", n, " x ", in.k, " = ", n * in.k, " indices and distances, got ",
+                     in.index.size(), " and ", in.distance.size());
+    if (in.k < k)
+        detail::fail("kNN graph has ", in.k, " neighbours per point but the affinities need ", k,
+                     " (perplexity p needs min(N-1, 3p)); lower the perplexity or give more neighbours");
+    KnnGraph<T> g;
+    g.n = n;
+    g.k = k;
+    g.index.resize(n * k);
+    g.distance.resize(n * k);
+    std::vector<std::pair<T, std::uint32_t>> row(in.k);
+    std::vector<std::uint32_t> ids(in.k);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t m = 0; m < in.k; ++m) {
+            const std::uint32_t j = in.index[i * in.k + m];
+            const T d = in.distance[i * in.k + m];
+            if (j >= n) detail::fail("kNN graph: point ", i, " has neighbour index ", j, ", out of range for N = ", n);
+            if (j == i) detail::fail("kNN graph: point ", i, " lists itself as a neighbour");
+            if (!std::isfinite(d) || d < T(0))
+                detail::fail("kNN graph: point ", i, " has neighbour distance ", d, "; distances must be finite and >= 0");
+            row[m] = {d, j};
+            ids[m] = j;
+        }
+        std::sort(ids.begin(), ids.end());
+        if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
+            detail::fail("kNN graph: point ", i, " lists neighbour ", *std::adjacent_find(ids.begin(), ids.end()), " twice");
+        std::sort(row.begin(), row.end());
+        for (std::size_t m = 0; m < k; ++m) {
+            g.index[i * k + m] = row[m].second;
+            g.distance[i * k + m] = row[m].first;
+        }
+    }
+    return g;
+}
+
+/// How a precomputed P is taken.
+struct PrecomputedAffinities {
+    bool symmetrize = true;  ///< replace P by (P + Pᵀ)/2 (t-SNE's gradient assumes a symmetric P)
+    bool normalize = true;   ///< divide by the sum so P sums to 1
+
+    /// Validates P (square CSR, ascending unique columns per row, finite values >= 0, nothing on
+    /// the diagonal, positive sum) and returns it symmetrised/normalised as asked; zeros dropped.
+    template <class T, class Exec>
+    Affinities<T> operator()(const Csr<T>& in, Exec& ex) const {
+        const std::size_t n = in.n;
+        if (n < 2) detail::fail("affinities: need at least 2 points, got ", n);
+        if (n > detail::max_points) detail::fail("affinities: ", n, " points is more than the supported ", detail::max_points);
+        if (in.row_ptr.size() != n + 1 || in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size() ||
+            in.col.size() != in.val.size())
+            detail::fail("affinities: malformed CSR (row_ptr must have N+1 = ", n + 1,
+                         " non-decreasing offsets from 0 to nnz, and col/val nnz entries)");
+        double sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (in.row_ptr[i + 1] < in.row_ptr[i]) detail::fail("affinities: row_ptr decreases at row ", i);
+            for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
+                const std::uint32_t j = in.col[e];
+                if (j >= n) detail::fail("affinities: row ", i, " has column ", j, ", out of range for N = ", n);
+                if (j == i) detail::fail("affinities: entry (", i, ", ", i, ") is on the diagonal; p_ii must be absent");
+                if (e > in.row_ptr[i] && in.col[e - 1] >= j)
+                    detail::fail("affinities: row ", i, " columns must be strictly ascending (", in.col[e - 1], " then ", j, ")");
+                if (!std::isfinite(in.val[e]) || in.val[e] < T(0))
+                    detail::fail("affinities: entry (", i, ", ", j, ") is ", in.val[e], "; values must be finite and >= 0");
+                sum += static_cast<double>(in.val[e]);
+            }
+        }
+        if (!(sum > 0)) detail::fail("affinities: all values are zero");
+        Affinities<T> out;
+        const T scale = normalize ? static_cast<T>(1.0 / sum) : T(1);
+        if (symmetrize) {
+            // Entries of P and Pᵀ as (row, col, value/2), merged per row.
+            std::vector<std::uint32_t> idx;
+            std::vector<T> val;
+            std::vector<std::size_t> cnt(n + 1, 0);
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
+                    ++cnt[i + 1];
+                    ++cnt[in.col[e] + 1];
+                }
+            for (std::size_t i = 0; i < n; ++i) cnt[i + 1] += cnt[i];
+            std::vector<std::size_t> fill(cnt.begin(), cnt.end() - 1);
+            std::vector<std::uint32_t> c(cnt[n]);
+            std::vector<T> v(cnt[n]);
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
+                    const T h = in.val[e] * scale / T(2);
+                    c[fill[i]] = in.col[e];
+                    v[fill[i]++] = h;
+                    c[fill[in.col[e]]] = static_cast<std::uint32_t>(i);
+                    v[fill[in.col[e]]++] = h;
+                }
+            Csr<T>& P = out.P;
+            P.n = n;
+            P.row_ptr.assign(n + 1, 0);
+            for (std::size_t i = 0; i < n; ++i) {
+                std::vector<std::size_t> ord(cnt[i + 1] - cnt[i]);
+                std::iota(ord.begin(), ord.end(), cnt[i]);
+                std::sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) {
+                    return c[a] != c[b] ? c[a] < c[b] : v[a] < v[b];
+                });
+                for (std::size_t o : ord) {
+                    if (P.col.size() > P.row_ptr[i] && P.col.back() == c[o]) P.val.back() += v[o];
+                    else {
+                        P.col.push_back(c[o]);
+                        P.val.push_back(v[o]);
+                    }
+                }
+                P.row_ptr[i + 1] = P.col.size();
+            }
+        } else {
+            out.P = in;
+            for (T& x : out.P.val) x *= scale;
+        }
+        (void)ex;
+        out.diagnostics.neighbors = 0;
+        return out;
+    }
+};
+
+}  // namespace tsne

@@ -1,0 +1,222 @@
+#pragma once
+// Approximate k-nearest neighbours: an inverted file over k-means clusters, searched with GEMM
+// blocks, then a neighbours-of-neighbours refinement pass.
+//
+// 1. k-means (Lloyd, `kmeans_iterations` rounds from `clusters` seeded points) partitions X; every
+//    point also notes its `probes` nearest centroids.
+// 2. For each cluster, its members are the queries and the members of every cluster probed by any
+//    of them are the candidates: one dense GEMM block per cluster (cache- and SIMD-friendly, which
+//    tree or graph walks are not), bounded max-heaps keep the k best.
+// 3. `refine` passes: each point also tries its neighbours' first `refine_width` neighbours (the
+//    NN-descent idea, in "pull" form: every point updates only its own list from a snapshot of the
+//    graph, so the result does not depend on the thread count).
+// Kept neighbours' distances are recomputed exactly. Trade-off: more probes (or fewer, larger
+// clusters) = higher recall and more time; recall@90 on Fashion-MNIST PCA-50 is in
+// benchmarks/RESULTS.md. Why not an RP forest + NN-descent: on 2 cores the GEMM blocks do the same
+// number of distance evaluations several times faster than tree/graph walks, and are deterministic
+// by construction.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "../detail/rng.hpp"
+#include "../error.hpp"
+#include "../parallel/parallel_for.hpp"
+#include "brute_force.hpp"
+#include "detail.hpp"
+
+namespace tsne {
+
+struct IVF {
+    std::size_t clusters = 0;        ///< k-means clusters; 0 = about 2·sqrt(N)
+    std::size_t probes = 12;         ///< clusters each query searches (more = better recall, slower)
+    int kmeans_iterations = 6;       ///< Lloyd rounds
+    int refine = 0;                  ///< neighbours-of-neighbours passes (0 = none; +0.0004 recall@90 at 70k, +40% time)
+    std::size_t refine_width = 12;   ///< how many of a neighbour's neighbours each pass tries
+    std::uint64_t seed = 0x1f5eedULL;
+
+    template <class T, class Exec>
+    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, Exec& ex) const {
+        return (*this)(X, k, Euclidean{}, ex);
+    }
+
+    template <class T, class Metric, class Exec>
+    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric& metric, Exec& ex) const {
+        static_assert(traits::is_euclidean_embeddable<Metric>::value,
+                      "IVF needs a metric with a Euclidean form (transform + from_euclidean); use BruteForce "
+                      "for other metrics");
+        const std::size_t n = static_cast<std::size_t>(X.rows());
+        detail::check_k(k, n);
+        if (probes == 0) detail::fail("IVF probes must be >= 1, got 0");
+        const detail::SearchData<T> data(X, metric);
+        const Eigen::Index D = data.X.cols();
+        std::size_t C = clusters ? clusters : static_cast<std::size_t>(2.0 * std::sqrt(static_cast<double>(n)));
+        C = std::max<std::size_t>(1, std::min(C, n));
+        const std::size_t P = std::min(probes, C);
+
+        // ---- k-means --------------------------------------------------------------------------
+        RowMatrix<T> cent(static_cast<Eigen::Index>(C), D);
+        {
+            std::vector<std::uint32_t> perm(n);
+            std::iota(perm.begin(), perm.end(), 0u);
+            detail::Rng rng(seed);
+            for (std::size_t c = 0; c < C; ++c) {  // partial Fisher-Yates: C distinct seeds
+                const std::size_t r = c + static_cast<std::size_t>(rng.uniform() * static_cast<double>(n - c));
+                std::swap(perm[c], perm[std::min(r, n - 1)]);
+                cent.row(static_cast<Eigen::Index>(c)) = data.X.row(perm[c]);
+            }
+        }
+        const std::size_t block = 2048, n_blocks = (n + block - 1) / block;
+        std::vector<std::uint32_t> assign(n), probe(n * P);
+        std::vector<double> sums;
+        std::vector<std::size_t> counts;
+        for (int it = 0; it <= kmeans_iterations; ++it) {
+            const bool last = it == kmeans_iterations;
+            const Eigen::Matrix<T, Eigen::Dynamic, 1> csq = cent.rowwise().squaredNorm();
+            if (!last) {
+                sums.assign(n_blocks * C * static_cast<std::size_t>(D), 0.0);
+                counts.assign(n_blocks * C, 0);
+            }
+            ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {
+                const auto nb = static_cast<Eigen::Index>(e - b);
+                const RowMatrix<T> G = data.X.middleRows(static_cast<Eigen::Index>(b), nb) * cent.transpose();
+                std::vector<std::pair<T, std::uint32_t>> row(C);
+                const std::size_t blk = b / block;
+                for (Eigen::Index a = 0; a < nb; ++a) {
+                    const std::size_t i = b + static_cast<std::size_t>(a);
+                    for (std::size_t c = 0; c < C; ++c)
+                        row[c] = {csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c)),
+                                  static_cast<std::uint32_t>(c)};
+                    if (last) {
+                        std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(P), row.end());
+                        for (std::size_t p = 0; p < P; ++p) probe[i * P + p] = row[p].second;
+                        assign[i] = row[0].second;
+                    } else {
+                        const auto best = *std::min_element(row.begin(), row.end());
+                        assign[i] = best.second;
+                        double* s = sums.data() + (blk * C + best.second) * static_cast<std::size_t>(D);
+                        for (Eigen::Index d = 0; d < D; ++d) s[d] += static_cast<double>(data.X(static_cast<Eigen::Index>(i), d));
+                        ++counts[blk * C + best.second];
+                    }
+                }
+            });
+            if (last) break;
+            for (std::size_t c = 0; c < C; ++c) {  // block-ordered reduction: thread-count independent
+                std::size_t cnt = 0;
+                Eigen::VectorXd s = Eigen::VectorXd::Zero(D);
+                for (std::size_t blk = 0; blk < n_blocks; ++blk) {
+                    cnt += counts[blk * C + c];
+                    s += Eigen::Map<const Eigen::VectorXd>(sums.data() + (blk * C + c) * static_cast<std::size_t>(D), D);
+                }
+                if (cnt) cent.row(static_cast<Eigen::Index>(c)) = (s / static_cast<double>(cnt)).template cast<T>().transpose();
+            }
+        }
+
+        // ---- inverted lists ---------------------------------------------------------------------
+        std::vector<std::size_t> start(C + 1, 0);
+        for (std::size_t i = 0; i < n; ++i) ++start[assign[i] + 1];
+        for (std::size_t c = 0; c < C; ++c) start[c + 1] += start[c];
+        std::vector<std::uint32_t> members(n);
+        {
+            std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+            for (std::size_t i = 0; i < n; ++i) members[fill[assign[i]]++] = static_cast<std::uint32_t>(i);
+        }
+
+        // ---- search: one task per cluster --------------------------------------------------------
+        KnnGraph<T> g;
+        g.n = n;
+        g.k = k;
+        g.index.resize(detail::checked_mul(n, k, "kNN graph"));
+        g.distance.resize(n * k);
+        const std::size_t chunk = 4096;
+        ex.parallel_for(C, 1, [&](std::size_t c0, std::size_t c1) {
+            std::vector<unsigned char> mark(C);
+            std::vector<std::uint32_t> cand;
+            std::vector<detail::KBest<T>> heaps;
+            RowMatrix<T> Q, Cm, G;
+            for (std::size_t c = c0; c < c1; ++c) {
+                const std::uint32_t* q = members.data() + start[c];
+                const std::size_t nq = start[c + 1] - start[c];
+                if (nq == 0) continue;
+                std::fill(mark.begin(), mark.end(), 0);
+                for (std::size_t a = 0; a < nq; ++a)
+                    for (std::size_t p = 0; p < P; ++p) mark[probe[q[a] * P + p]] = 1;
+                cand.clear();
+                for (std::size_t cc = 0; cc < C; ++cc)
+                    if (mark[cc]) cand.insert(cand.end(), members.begin() + static_cast<std::ptrdiff_t>(start[cc]),
+                                              members.begin() + static_cast<std::ptrdiff_t>(start[cc + 1]));
+                heaps.assign(nq, detail::KBest<T>(k));
+                for (std::size_t b = 0; b < cand.size(); b += chunk)
+                    detail::gemm_block(data, q, nq, cand.data() + b, std::min(chunk, cand.size() - b), heaps.data(), Q,
+                                       Cm, G);
+                for (std::size_t a = 0; a < nq; ++a) {
+                    // Too few candidates (tiny clusters): top up from the cluster order, never empty.
+                    for (std::size_t j = 0; heaps[a].size() < k && j < n; ++j)
+                        if (j != q[a] && !heaps[a].contains(static_cast<std::uint32_t>(j)))
+                            heaps[a].push(data.exact_sq(q[a], j), static_cast<std::uint32_t>(j));
+                    detail::finish_row(data, metric, q[a], heaps[a], g);
+                }
+            }
+        });
+
+        // ---- refinement: neighbours of neighbours (pull; reads a snapshot) ----------------------
+        const std::size_t w = std::min(refine_width, k);
+        for (int r = 0; r < refine; ++r) {
+            const KnnGraph<T> old = g;
+            ex.parallel_for(n, 256, [&](std::size_t b, std::size_t e) {
+                detail::KBest<T> h(k);
+                std::vector<std::uint32_t> seen;
+                for (std::size_t i = b; i < e; ++i) {
+                    h.reset(k);
+                    seen.assign(old.neighbors(i), old.neighbors(i) + k);
+                    for (std::size_t m = 0; m < k; ++m) h.push(data.exact_sq(i, seen[m]), seen[m]);
+                    std::sort(seen.begin(), seen.end());
+                    const std::size_t base = seen.size();
+                    for (std::size_t m = 0; m < w; ++m) {
+                        const std::uint32_t j = old.neighbors(i)[m];
+                        for (std::size_t l = 0; l < w; ++l) {
+                            const std::uint32_t c = old.neighbors(j)[l];
+                            if (c == i) continue;
+                            seen.push_back(c);
+                        }
+                    }
+                    std::sort(seen.begin() + static_cast<std::ptrdiff_t>(base), seen.end());
+                    for (std::size_t s = base; s < seen.size(); ++s) {
+                        const std::uint32_t c = seen[s];
+                        if ((s > base && seen[s - 1] == c) ||
+                            std::binary_search(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(base), c))
+                            continue;
+                        const T d2 = data.exact_sq(i, c);
+                        if (d2 <= h.bound()) h.push(d2, c);
+                    }
+                    detail::finish_row(data, metric, i, h, g);
+                }
+            });
+        }
+        return g;
+    }
+};
+
+/// Exact brute force for small inputs, IVF above `exact_max_points` (or when N·N·D is large).
+struct AutoNeighbors {
+    std::size_t exact_max_points = 10000;  ///< at or below: BruteForce (exact, and fast enough)
+    BruteForce exact{};
+    IVF approximate{};
+
+    template <class T, class Exec>
+    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, Exec& ex) const {
+        return (*this)(X, k, Euclidean{}, ex);
+    }
+    template <class T, class Metric, class Exec>
+    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric& metric, Exec& ex) const {
+        if constexpr (traits::is_euclidean_embeddable<Metric>::value) {
+            if (static_cast<std::size_t>(X.rows()) > exact_max_points) return approximate(X, k, metric, ex);
+        }
+        return exact(X, k, metric, ex);
+    }
+};
+
+}  // namespace tsne
