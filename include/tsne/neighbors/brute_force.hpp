@@ -80,7 +80,8 @@ struct BruteForce {
                     all.clear();
                     for (std::size_t j = 0; j < n; ++j) {
                         if (j == i) continue;
-                        const T d = metric.distance(&X(static_cast<Eigen::Index>(i), 0), &X(static_cast<Eigen::Index>(j), 0), D);
+                        const T d = metric.distance(X.data() + static_cast<Eigen::Index>(i) * X.outerStride(),
+                                                    X.data() + static_cast<Eigen::Index>(j) * X.outerStride(), D);
                         if (!(d >= T(0)))
                             detail::fail("metric: distance between points ", i, " and ", j, " is ", d,
                                          "; it must be a number >= 0");
