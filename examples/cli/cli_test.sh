@@ -75,6 +75,51 @@ for spec in sys.argv[1:]:
         f.write(pre + header.encode("latin1") + bytes(data))
 EOF
 
+# Precomputed inputs from the first 60 digits (python3 brute force, standard library only):
+# dist.csv / dist.npy (60 x 60 Euclidean distances), knn.csv / knn.npy (60 x 2*20: 20 neighbour
+# indices, then their distances), aff.csv (COO triplets i,j,0.1 over each point's 10 nearest), and
+# malformed variants.
+(cd "$WORK" && "$PY" - small.csv) <<'EOF'
+import math, struct, sys
+rows = [[float(v) for v in line.split(",")] for line in open(sys.argv[1]).read().split("\n")[:60]]
+n = len(rows)
+D = [[math.sqrt(sum((a - b) ** 2 for a, b in zip(rows[i], rows[j]))) for j in range(n)] for i in range(n)]
+def write_csv(path, table):
+    with open(path, "w") as f:
+        for r in table:
+            f.write(",".join(repr(v) if isinstance(v, float) else str(v) for v in r) + "\n")
+def write_npy(path, table):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (len(table), len(table[0]))
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+        for r in table:
+            f.write(struct.pack("<%dd" % len(r), *r))
+write_csv("dist.csv", D)
+write_npy("dist.npy", D)
+write_csv("dist_nonsquare.csv", [r[:-1] for r in D])
+neighbours = [sorted((j for j in range(n) if j != i), key=lambda j: (D[i][j], j)) for i in range(n)]
+knn = [neighbours[i][:20] + [D[i][j] for j in neighbours[i][:20]] for i in range(n)]
+write_csv("knn.csv", knn)
+write_npy("knn.npy", [[float(v) for v in r] for r in knn])
+def variant(path, row, col, value):
+    t = [list(r) for r in knn]
+    t[row][col] = value
+    write_csv(path, t)
+variant("knn_fraction.csv", 3, 2, 4.5)       # index 4.5 is not an integer
+variant("knn_range.csv", 5, 0, 60)           # index 60 with N = 60
+variant("knn_negative_index.csv", 7, 1, -1)  # index -1
+variant("knn_negative_dist.csv", 9, 25, -0.5)
+variant("knn_self.csv", 11, 0, 11)           # point 11 lists itself
+write_csv("knn_odd.csv", [r[:-1] for r in knn])
+aff = [(i, j, 0.1) for i in range(n) for j in neighbours[i][:10]]
+write_csv("aff.csv", aff)
+write_csv("aff_two_columns.csv", [(i, j) for i, j, _ in aff])
+write_csv("aff_bad_index.csv", aff[:5] + [(2, 3.5, 0.1)] + aff[5:])
+write_csv("aff_diagonal.csv", aff[:5] + [(4, 4, 0.1)] + aff[5:])
+write_csv("aff_negative.csv", aff[:5] + [(4, 9, -0.1)] + aff[5:])
+EOF
+
 # ---- helpers ------------------------------------------------------------------------------------
 # check_csv NAME FILE ROWS COLS: FILE has ROWS lines of COLS finite numbers.
 check_csv() {
@@ -106,6 +151,7 @@ expect_success() {
 }
 
 # expect_failure NAME STATUS ARGS...: exit STATUS, one stderr line "tsne: error: ...", no outputs.
+# With WANT=REGEX set (WANT=... expect_failure ...), the message must also match REGEX.
 expect_failure() {
     local name=$1 want=$2
     shift 2
@@ -126,6 +172,8 @@ expect_failure() {
         bad "$name" "$n_lines stderr lines, expected 1: $(head -c 300 "$WORK/stderr")"
     elif ! grep -q '^tsne: error: ' "$WORK/stderr"; then
         bad "$name" "stderr does not start with 'tsne: error:': $(head -c 300 "$WORK/stderr")"
+    elif [ -n "${WANT:-}" ] && ! grep -q -- "$WANT" "$WORK/stderr"; then
+        bad "$name" "the message does not say '$WANT': $(head -c 300 "$WORK/stderr")"
     elif [ -n "$leftovers" ]; then
         bad "$name" "left files behind: $leftovers"
     elif [ -s "$dir/stdout" ]; then
@@ -146,6 +194,50 @@ expect_success "--dims 1" 150 1 --input "$WORK/small.csv" --dims=1
 expect_success "--init random, fixed learning rate" 120 2 --input "$WORK/f32.npy" --init random --learning-rate 50
 expect_success "all t-SNE options" 150 2 --input "$WORK/small.csv" --perplexity 10 --exaggeration 8 --seed 7 \
     --threads 1 --method exact --learning-rate auto
+
+head -n 300 "$DATA/digits.csv" >"$WORK/rows300.csv"
+expect_success "--knn approx (300 rows)" 300 2 --input "$WORK/rows300.csv" --knn approx
+expect_success "--knn exact" 150 2 --input "$WORK/small.csv" --knn exact
+expect_success "--knn auto, --metric cosine" 150 2 --input "$WORK/small.csv" --knn auto --metric cosine
+expect_success "--knn approx --metric cosine --dims 3" 300 3 --input "$WORK/rows300.csv" --knn approx --metric=cosine \
+    --dims 3
+expect_success "--metric cosine, float64 .npy" 100 2 --input "$WORK/f64.npy" --metric cosine
+expect_success "--affinity multiscale" 150 2 --input "$WORK/small.csv" --affinity multiscale --perplexities 5,30
+expect_success "--affinity uniform" 150 2 --input "$WORK/small.csv" --affinity uniform --uniform-k 10
+expect_success "--distances CSV" 60 2 --distances "$WORK/dist.csv" --perplexity 10
+expect_success "--distances .npy, --dims 1, --init random" 60 1 --distances "$WORK/dist.npy" --perplexity 10 --dims 1 \
+    --init random
+expect_success "--distances with --affinity uniform" 60 2 --distances "$WORK/dist.csv" --affinity uniform --uniform-k 8
+expect_success "--knn-graph CSV (python brute force)" 60 2 --knn-graph "$WORK/knn.csv" --perplexity 5
+expect_success "--knn-graph .npy, --dims 3" 60 3 --knn-graph "$WORK/knn.npy" --perplexity 5 --dims 3
+expect_success "--knn-graph with --affinity multiscale" 60 2 --knn-graph "$WORK/knn.csv" --affinity multiscale \
+    --perplexities 2,6
+expect_success "--affinities" 60 2 --affinities "$WORK/aff.csv"
+expect_success "--affinities --points (2 isolated points)" 62 2 --affinities "$WORK/aff.csv" --points 62
+expect_success "--affinities --no-symmetrize --no-normalize" 60 2 --affinities "$WORK/aff.csv" --no-symmetrize \
+    --no-normalize
+
+# The graph an exact run used (--save-knn) fed back with --knn-graph gives the same embedding
+# (random init on both sides: PCA needs the data), in CSV and in .npy. The saved graph has
+# 3 x perplexity = 90 neighbours per point (180 columns).
+for ext in csv npy; do
+    name="--save-knn .$ext then --knn-graph: identical output"
+    rm -f "$WORK/direct.csv" "$WORK/via_graph.csv" "$WORK/graph.$ext"
+    if "$TSNE" --input "$WORK/small.csv" --output "$WORK/direct.csv" --knn exact --init random \
+        --save-knn "$WORK/graph.$ext" --quiet "${FAST[@]}" 2>"$WORK/stderr" &&
+        "$TSNE" --knn-graph "$WORK/graph.$ext" --output "$WORK/via_graph.csv" --init random --quiet "${FAST[@]}" \
+            2>>"$WORK/stderr"; then
+        if [ "$ext" = csv ] && [ "$(awk -F, '{ print NF }' "$WORK/graph.csv" | sort -u)" != 180 ]; then
+            bad "$name" "the saved graph does not have 180 columns"
+        elif check_csv "$name" "$WORK/via_graph.csv" 150 2 && cmp -s "$WORK/direct.csv" "$WORK/via_graph.csv"; then
+            ok "$name"
+        else
+            bad "$name" "outputs differ"
+        fi
+    else
+        bad "$name" "exit status $?: $(head -c 300 "$WORK/stderr")"
+    fi
+done
 
 # --plot with --labels: a PNG file (and the CSV).
 rm -f "$WORK/out.csv" "$WORK/plot.png"
@@ -183,11 +275,22 @@ else
     bad "--verbose" "missing progress or timings: $(head -c 300 "$WORK/stderr")"
 fi
 
+# --verbose with a precomputed input reports the same phase timings.
+if "$TSNE" --knn-graph "$WORK/knn.csv" --perplexity 5 --output "$WORK/out.csv" --verbose "${FAST[@]}" \
+    2>"$WORK/stderr" && grep -q 'neighbors [0-9.]* s, affinities [0-9.]* s' "$WORK/stderr" &&
+    grep -q 'optimization [0-9.]* s' "$WORK/stderr"; then
+    ok "--verbose with --knn-graph"
+else
+    bad "--verbose with --knn-graph" "missing timings: $(head -c 300 "$WORK/stderr")"
+fi
+
 # --help documents every option; --version names the version and the SIMD instruction set.
 if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
     missing=""
     for opt in --input --output --dims --perplexity --iterations --exaggeration-iterations --exaggeration \
-        --learning-rate --seed --threads --init --method --labels --plot --verbose --quiet --help --version; do
+        --learning-rate --seed --threads --init --method --labels --plot --verbose --quiet --help --version \
+        --distances --knn-graph --affinities --points --no-symmetrize --no-normalize --knn --metric --affinity \
+        --perplexities --uniform-k; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -235,6 +338,69 @@ expect_failure "--method bh" 2 --input "$WORK/small.csv" --output "$OUT" --metho
 expect_failure "missing --output" 2 --input "$WORK/small.csv"
 expect_failure "option without its value" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity
 expect_failure "--plot with --dims 1" 2 --input "$WORK/small.csv" --output "$OUT" --dims 1 --plot "$WORK/fail/p.png"
+
+# Precomputed inputs and the options that go with them.
+WANT='knn_fraction.csv: line 4, column 3: .*not an integer' \
+    expect_failure "kNN graph: non-integer index" 1 --knn-graph "$WORK/knn_fraction.csv" --output "$OUT" \
+        --perplexity 5
+WANT='knn_range.csv: line 6, column 1: .*out of range' \
+    expect_failure "kNN graph: index out of range" 1 --knn-graph "$WORK/knn_range.csv" --output "$OUT" --perplexity 5
+WANT='knn_negative_index.csv: line 8, column 2: .*negative' \
+    expect_failure "kNN graph: negative index" 1 --knn-graph "$WORK/knn_negative_index.csv" --output "$OUT" \
+        --perplexity 5
+WANT='knn_negative_dist.csv: line 10, column 26: negative distance' \
+    expect_failure "kNN graph: negative distance" 1 --knn-graph "$WORK/knn_negative_dist.csv" --output "$OUT" \
+        --perplexity 5
+WANT='knn_self.csv: line 12, column 1: point 11 lists itself' \
+    expect_failure "kNN graph: point is its own neighbour" 1 --knn-graph "$WORK/knn_self.csv" --output "$OUT" \
+        --perplexity 5
+WANT='knn_odd.csv: .*even number of columns' \
+    expect_failure "kNN graph: odd column count" 1 --knn-graph "$WORK/knn_odd.csv" --output "$OUT" --perplexity 5
+WANT='has 20 neighbours per point but the affinities need 59' \
+    expect_failure "kNN graph: k too small for the perplexity" 1 --knn-graph "$WORK/knn.csv" --output "$OUT" \
+        --perplexity 30
+WANT='aff_two_columns.csv: affinities need 3 columns' \
+    expect_failure "affinities: two columns" 1 --affinities "$WORK/aff_two_columns.csv" --output "$OUT"
+WANT='aff_bad_index.csv: line 6, column 2: .*not an integer' \
+    expect_failure "affinities: non-integer index" 1 --affinities "$WORK/aff_bad_index.csv" --output "$OUT"
+WANT='aff_diagonal.csv: line 6: .*diagonal' \
+    expect_failure "affinities: diagonal entry" 1 --affinities "$WORK/aff_diagonal.csv" --output "$OUT"
+WANT='aff_negative.csv: line 6, column 3: negative' \
+    expect_failure "affinities: negative value" 1 --affinities "$WORK/aff_negative.csv" --output "$OUT"
+WANT='aff.csv: line [0-9]*, column [12]: .*out of range' \
+    expect_failure "affinities: index >= --points" 1 --affinities "$WORK/aff.csv" --points 50 --output "$OUT"
+WANT='dist_nonsquare.csv: .*square' \
+    expect_failure "distances: not square" 1 --distances "$WORK/dist_nonsquare.csv" --output "$OUT"
+WANT='perplexity 100 is too large' \
+    expect_failure "distances: perplexity too large" 1 --distances "$WORK/dist.csv" --output "$OUT" --perplexity 100
+expect_failure "failed run with --save-knn leaves no graph" 1 --input "$WORK/rows50.csv" --output "$OUT" \
+    --perplexity 5000 --save-knn "$WORK/fail/graph.csv"
+WANT='--input and --distances' \
+    expect_failure "both --input and --distances" 2 --input "$WORK/small.csv" --distances "$WORK/dist.csv" \
+        --output "$OUT"
+expect_failure "no input at all" 2 --output "$OUT"
+WANT='--metric .*--distances' \
+    expect_failure "--metric with --distances" 2 --distances "$WORK/dist.csv" --metric cosine --output "$OUT"
+WANT='--knn .*--knn-graph' \
+    expect_failure "--knn with --knn-graph" 2 --knn-graph "$WORK/knn.csv" --knn exact --output "$OUT"
+WANT='--perplexity .*--affinities' \
+    expect_failure "--perplexity with --affinities" 2 --affinities "$WORK/aff.csv" --perplexity 5 --output "$OUT"
+WANT='--no-normalize .*--input' \
+    expect_failure "--no-normalize with --input" 2 --input "$WORK/small.csv" --no-normalize --output "$OUT"
+WANT='--save-knn .*--distances' \
+    expect_failure "--save-knn with --distances" 2 --distances "$WORK/dist.csv" --save-knn "$WORK/fail/g.csv" \
+        --output "$OUT"
+WANT='--init pca .*--knn-graph' \
+    expect_failure "--init pca with --knn-graph" 2 --knn-graph "$WORK/knn.csv" --init pca --output "$OUT"
+expect_failure "--knn fast" 2 --input "$WORK/small.csv" --knn fast --output "$OUT"
+expect_failure "--metric manhattan" 2 --input "$WORK/small.csv" --metric manhattan --output "$OUT"
+expect_failure "--affinity multiscale without --perplexities" 2 --input "$WORK/small.csv" --affinity multiscale \
+    --output "$OUT"
+expect_failure "--perplexities 30,x" 2 --input "$WORK/small.csv" --affinity multiscale --perplexities 30,x \
+    --output "$OUT"
+expect_failure "--uniform-k without --affinity uniform" 2 --input "$WORK/small.csv" --uniform-k 10 --output "$OUT"
+expect_failure "--perplexity with --affinity uniform" 2 --input "$WORK/small.csv" --affinity uniform --perplexity 5 \
+    --output "$OUT"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

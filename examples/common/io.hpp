@@ -5,6 +5,9 @@
 //   auto X = tsnex::read_csv<float>("points.csv");             // numeric CSV, no header
 //   auto X = tsnex::read_npy<double>("points.npy");            // '<f4' or '<f8', C order, 2-D
 //   std::vector<int> labels = tsnex::read_labels("labels.txt"); // one integer per line
+//   auto D = tsnex::read_distances("d.npy");                   // N x N, CSV or .npy, as float
+//   auto G = tsnex::read_knn_graph("g.csv");                   // N x 2k: k indices, k distances
+//   auto P = tsnex::read_affinities("p.csv");                  // rows i,j,value (0-based COO)
 //   tsnex::write_csv("embedding.csv", Y);                      // temp file + rename
 //
 // Every reader throws tsnex::io_error (a std::runtime_error) whose message names the file and,
@@ -465,6 +468,187 @@ inline std::vector<int> read_labels(const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Precomputed inputs: distance matrix, kNN graph, affinity triplets (all read into float, the
+// type the command-line program computes in for them).
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// A table of numbers from CSV or .npy, read as double (exact for indices up to 2^53), with the
+/// reader kind kept so messages can name rows the way the file counts them.
+struct Table {
+    tsne::RowMatrix<double> values;
+    bool npy = false;
+
+    /// "line 3, column 2" (CSV, 1-based as an editor shows) or "row 2, column 1 (0-based)" (.npy).
+    std::string where(Eigen::Index row, Eigen::Index col) const {
+        std::ostringstream s;
+        if (npy) s << "row " << row << ", column " << col << " (0-based)";
+        else s << "line " << row + 1 << ", column " << col + 1;
+        return s.str();
+    }
+    std::string where_row(Eigen::Index row) const {
+        return npy ? "row " + std::to_string(row) + " (0-based)" : "line " + std::to_string(row + 1);
+    }
+};
+
+inline Table read_table(const std::string& path) {
+    Table t;
+    t.npy = is_npy_path(path);
+    t.values = t.npy ? read_npy<double>(path) : read_csv<double>(path);
+    return t;
+}
+
+/// Checks that a cell holds a non-negative integer below `limit` and returns it.
+inline std::uint64_t index_cell(const std::string& path, const Table& t, Eigen::Index r, Eigen::Index c,
+                                std::uint64_t limit, const char* what, const char* limit_name) {
+    const double v = t.values(r, c);
+    if (v != std::floor(v)) fail(path, t.where(r, c), ": ", what, " ", v, " is not an integer");
+    if (v < 0) fail(path, t.where(r, c), ": ", what, " ", v, " is negative (indices are 0-based)");
+    if (!(v < static_cast<double>(limit)))
+        fail(path, t.where(r, c), ": ", what, " ", std::llround(std::min(v, 9e18)), " is out of range: it must be < ",
+             limit, " (", limit_name, ")");
+    return static_cast<std::uint64_t>(v);
+}
+
+/// Checks that a cell holds a value >= 0 that fits in float and returns it as float.
+inline float non_negative_cell(const std::string& path, const Table& t, Eigen::Index r, Eigen::Index c,
+                               const char* what) {
+    const double v = t.values(r, c);
+    if (v < 0) fail(path, t.where(r, c), ": negative ", what, " ", v, " (values must be >= 0)");
+    if (v > static_cast<double>(std::numeric_limits<float>::max()))
+        fail(path, t.where(r, c), ": ", what, " ", v, " is out of range for 32-bit float");
+    return static_cast<float>(v);
+}
+
+}  // namespace detail
+
+/// Reads a full N x N distance matrix (CSV or .npy; finite, >= 0; the diagonal is ignored).
+inline tsne::RowMatrix<float> read_distances(const std::string& path) {
+    Matrix any = read_matrix(path);
+    tsne::RowMatrix<float> D;
+    if (auto* f = std::get_if<tsne::RowMatrix<float>>(&any)) {
+        D = std::move(*f);
+    } else {
+        const auto& d = std::get<tsne::RowMatrix<double>>(any);
+        for (Eigen::Index i = 0; i < d.rows(); ++i)
+            for (Eigen::Index j = 0; j < d.cols(); ++j)
+                if (std::abs(d(i, j)) > static_cast<double>(std::numeric_limits<float>::max()))
+                    detail::fail(path, "row ", i, ", column ", j, " (0-based): distance ", d(i, j),
+                                 " is out of range for 32-bit float");
+        D = d.cast<float>();
+        any = Matrix{};
+    }
+    const bool npy = is_npy_path(path);
+    if (D.rows() != D.cols())
+        detail::fail(path, "a distance matrix must be square (N x N), got ", D.rows(), " rows x ", D.cols(),
+                     " columns");
+    if (D.rows() < 2) detail::fail(path, "a distance matrix needs at least 2 points, got ", D.rows());
+    for (Eigen::Index i = 0; i < D.rows(); ++i)
+        for (Eigen::Index j = 0; j < D.cols(); ++j)
+            if (D(i, j) < 0.0f) {
+                std::ostringstream where;
+                if (npy) where << "row " << i << ", column " << j << " (0-based)";
+                else where << "line " << i + 1 << ", column " << j + 1;
+                detail::fail(path, where.str(), ": negative distance ", D(i, j), " (distances must be >= 0)");
+            }
+    return D;
+}
+
+/// Reads a kNN graph: N rows of 2k columns, the first k 0-based neighbour indices, the next k
+/// their distances (any order within a row; the point itself must not be listed, nor a neighbour
+/// twice). N is the number of rows. Indices are exact up to 2^24 in a float32 .npy, 2^53 in CSV or
+/// float64.
+inline tsne::KnnGraph<float> read_knn_graph(const std::string& path) {
+    const detail::Table t = detail::read_table(path);
+    const Eigen::Index rows = t.values.rows(), cols = t.values.cols();
+    if (cols < 2 || cols % 2 != 0)
+        detail::fail(path, "a kNN graph needs an even number of columns (k neighbour indices, then their k "
+                           "distances), got ",
+                     cols);
+    if (rows < 2) detail::fail(path, "a kNN graph needs at least 2 points (rows), got ", rows);
+    if (static_cast<std::uint64_t>(rows) > std::numeric_limits<std::uint32_t>::max())
+        detail::fail(path, rows, " rows is more than the supported 2^32 - 1 points");
+    const auto n = static_cast<std::size_t>(rows), k = static_cast<std::size_t>(cols / 2);
+    tsne::KnnGraph<float> g;
+    g.n = n;
+    g.k = k;
+    g.index.resize(n * k);
+    g.distance.resize(n * k);
+    std::vector<std::pair<std::uint32_t, Eigen::Index>> seen(k);
+    for (Eigen::Index i = 0; i < rows; ++i) {
+        for (std::size_t m = 0; m < k; ++m) {
+            const auto c = static_cast<Eigen::Index>(m);
+            const auto j = static_cast<std::uint32_t>(detail::index_cell(path, t, i, c, n, "neighbour index", "the number of rows"));
+            if (j == static_cast<std::uint64_t>(i))
+                detail::fail(path, t.where(i, c), ": point ", i, " lists itself as a neighbour");
+            g.index[static_cast<std::size_t>(i) * k + m] = j;
+            g.distance[static_cast<std::size_t>(i) * k + m] =
+                detail::non_negative_cell(path, t, i, c + static_cast<Eigen::Index>(k), "distance");
+            seen[m] = {j, c};
+        }
+        std::sort(seen.begin(), seen.end());
+        for (std::size_t m = 1; m < k; ++m)
+            if (seen[m].first == seen[m - 1].first)
+                detail::fail(path, t.where_row(i), ": neighbour ", seen[m].first, " is listed twice (columns ",
+                             std::min(seen[m].second, seen[m - 1].second) + (t.npy ? 0 : 1), " and ",
+                             std::max(seen[m].second, seen[m - 1].second) + (t.npy ? 0 : 1), ")");
+    }
+    return g;
+}
+
+/// Reads affinities as COO triplets `i,j,value` (0-based indices, value finite and >= 0, no
+/// diagonal entries, each (i, j) at most once) into CSR. The number of points is `points` if
+/// non-zero (every index must be below it), else the largest index + 1.
+inline tsne::Csr<float> read_affinities(const std::string& path, std::size_t points = 0) {
+    const detail::Table t = detail::read_table(path);
+    const Eigen::Index rows = t.values.rows();
+    if (t.values.cols() != 3)
+        detail::fail(path, "affinities need 3 columns (i, j, value: 0-based COO triplets), got ", t.values.cols());
+    // The library takes at most 2^31 - 2 points (32-bit signed indices inside); checked here,
+    // before row offsets for N points are allocated.
+    const std::uint64_t max_points = static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()) - 1;
+    if (points > max_points) detail::fail(path, points, " points is more than the supported ", max_points);
+    const std::uint64_t limit = points ? points : max_points;
+    struct Entry {
+        std::uint32_t i, j;
+        float v;
+        Eigen::Index row;
+    };
+    std::vector<Entry> e(static_cast<std::size_t>(rows));
+    std::uint64_t max_index = 0;
+    for (Eigen::Index r = 0; r < rows; ++r) {
+        const char* limit_name = points ? "the number of points, --points" : "the largest supported N";
+        const auto i = detail::index_cell(path, t, r, 0, limit, "index i", limit_name);
+        const auto j = detail::index_cell(path, t, r, 1, limit, "index j", limit_name);
+        if (i == j)
+            detail::fail(path, t.where_row(r), ": entry (", i, ", ", j, ") is on the diagonal; p_ii must be absent");
+        const float v = detail::non_negative_cell(path, t, r, 2, "affinity");
+        e[static_cast<std::size_t>(r)] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), v, r};
+        max_index = std::max({max_index, i, j});
+    }
+    const std::size_t n = points ? points : static_cast<std::size_t>(max_index + 1);
+    std::sort(e.begin(), e.end(), [](const Entry& a, const Entry& b) {
+        return a.i != b.i ? a.i < b.i : a.j != b.j ? a.j < b.j : a.row < b.row;
+    });
+    tsne::Csr<float> P;
+    P.n = n;
+    P.row_ptr.assign(n + 1, 0);
+    P.col.reserve(e.size());
+    P.val.reserve(e.size());
+    for (std::size_t x = 0; x < e.size(); ++x) {
+        if (x > 0 && e[x].i == e[x - 1].i && e[x].j == e[x - 1].j)
+            detail::fail(path, t.where_row(e[x].row), ": entry (", e[x].i, ", ", e[x].j, ") repeats ",
+                         t.where_row(e[x - 1].row));
+        ++P.row_ptr[e[x].i + 1];
+        P.col.push_back(e[x].j);
+        P.val.push_back(e[x].v);
+    }
+    for (std::size_t i = 0; i < n; ++i) P.row_ptr[i + 1] += P.row_ptr[i];
+    return P;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writing: temp file + rename, so a failure never leaves a partial output file.
 // ---------------------------------------------------------------------------------------------
 
@@ -570,6 +754,54 @@ void write_csv(const std::string& path, const Eigen::DenseBase<Derived>& Y) {
 inline void write_bytes(PendingFile& out, const void* data, std::size_t size) {
     if (size > 0 && std::fwrite(data, 1, size, out.stream()) != size)
         detail::fail(out.path(), "write error: ", std::strerror(errno));
+}
+
+
+/// Writes a kNN graph in the format read_knn_graph() reads: N rows of k indices then k
+/// distances. CSV (distances %.9g for float, %.17g for double: exact round trips) or, when the
+/// path ends in .npy, a float64 C-order .npy array (exact for indices up to 2^53).
+template <class T>
+void write_knn_graph(PendingFile& out, const tsne::KnnGraph<T>& g) {
+    const std::size_t n = g.n, k = g.k;
+    if (is_npy_path(out.path())) {
+        std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
+                             std::to_string(2 * k) + "), }";
+        const std::size_t total = 10 + header.size() + 1;
+        header += std::string((64 - total % 64) % 64, ' ') + "\n";
+        if (header.size() > 65535) detail::fail(out.path(), ".npy header too long");
+        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
+        pre[8] = static_cast<unsigned char>(header.size() & 0xff);
+        pre[9] = static_cast<unsigned char>(header.size() >> 8);
+        write_bytes(out, pre, sizeof pre);
+        write_bytes(out, header.data(), header.size());
+        std::vector<double> row(2 * k);
+        std::uint16_t probe = 1;
+        unsigned char little = 0;
+        std::memcpy(&little, &probe, 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t m = 0; m < k; ++m) {
+                row[m] = static_cast<double>(g.index[i * k + m]);
+                row[k + m] = static_cast<double>(g.distance[i * k + m]);
+            }
+            if (!little)
+                for (double& v : row) {
+                    auto* b = reinterpret_cast<unsigned char*>(&v);
+                    std::reverse(b, b + sizeof v);
+                }
+            write_bytes(out, row.data(), row.size() * sizeof(double));
+        }
+        return;
+    }
+    const char* fmt = std::is_same_v<T, float> ? "%.9g" : "%.17g";
+    std::FILE* f = out.stream();
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t m = 0; m < k; ++m) std::fprintf(f, m ? ",%u" : "%u", static_cast<unsigned>(g.index[i * k + m]));
+        for (std::size_t m = 0; m < k; ++m) {
+            std::fputc(',', f);
+            std::fprintf(f, fmt, static_cast<double>(g.distance[i * k + m]));
+        }
+        std::fputc('\n', f);
+    }
 }
 
 }  // namespace tsnex
