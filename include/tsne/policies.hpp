@@ -7,8 +7,9 @@
 //                        KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric&,
 //                                               Exec&) const;
 //                      k nearest neighbours of each row (never itself), nearest first, distances
-//                      not squared. Built in: AutoNeighbors (default: BruteForce up to 10,000
-//                      points, IVF above), BruteForce (exact; the oracle), IVF (approximate).
+//                      not squared. Built in: AutoNeighbors (default: VPTree for <= 8 features,
+//                      else BruteForce up to 10,000 points, IVF above), BruteForce (exact; the
+//                      oracle), VPTree (exact), IVF (approximate).
 // Metric           M:  transform(X, out) + from_euclidean(d), or distance(a, b, dims); see
 //                      neighbors/metric.hpp. Built in: Euclidean (default), Cosine.
 // AffinityPolicy   A:  std::size_t neighbors(std::size_t n) const;     // k it needs for n points

@@ -18,6 +18,7 @@
 #include "neighbors/knn_graph.hpp"
 #include "neighbors/metric.hpp"
 #include "neighbors/brute_force.hpp"
+#include "neighbors/vp_tree.hpp"
 #include "neighbors/ivf.hpp"
 #include "affinity/csr.hpp"
 #include "affinity/symmetrize.hpp"

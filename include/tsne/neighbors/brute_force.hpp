@@ -1,8 +1,8 @@
 #pragma once
 // Exact k-nearest neighbours by blocked brute force: squared Euclidean distances of a block of
 // queries against a block of references come from one GEMM (|x|² + |y|² − 2 x·y), a per-row bounded
-// max-heap keeps the k best, and the kept neighbours' distances are then recomputed directly (no
-// cancellation error). O(N² D) time, O(block²) extra memory; the oracle for every faster search.
+// max-heap keeps the k + margin best, whose distances are then recomputed directly (no
+// cancellation error) to pick the k nearest. O(N² D) time, O(block²) extra memory; the oracle for every faster search.
 // Metrics with a Euclidean form (Euclidean, Cosine) use the GEMM path; others a pairwise loop.
 // Deterministic: blocks are fixed-size, ties break by the smaller index.
 #include <algorithm>
@@ -50,7 +50,8 @@ struct BruteForce {
             const detail::SearchData<T> data(X, metric);
             const std::size_t qb = std::max<std::size_t>(1, query_block), rb = std::max<std::size_t>(1, reference_block);
             ex.parallel_for(n, qb, [&](std::size_t q0, std::size_t q1) {
-                std::vector<detail::KBest<T>> heaps(q1 - q0, detail::KBest<T>(k));
+                const std::size_t keep = std::min(n - 1, k + detail::rerank_margin(k));
+                std::vector<detail::KBest<T>> heaps(q1 - q0, detail::KBest<T>(keep));
                 RowMatrix<T> G;
                 const auto nq = static_cast<Eigen::Index>(q1 - q0);
                 for (std::size_t r0 = 0; r0 < n; r0 += rb) {

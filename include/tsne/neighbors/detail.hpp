@@ -46,12 +46,7 @@ struct SearchData {
 
     /// Exact squared distance between rows i and j (no cancellation).
     T exact_sq(std::size_t i, std::size_t j) const {
-        T s = 0;
-        for (Eigen::Index c = 0; c < X.cols(); ++c) {
-            const T d = X(static_cast<Eigen::Index>(i), c) - X(static_cast<Eigen::Index>(j), c);
-            s += d * d;
-        }
-        return s;
+        return (X.row(static_cast<Eigen::Index>(i)) - X.row(static_cast<Eigen::Index>(j))).squaredNorm();
     }
 };
 
@@ -91,13 +86,18 @@ private:
     std::vector<Cand> h_;
 };
 
-/// Recomputes the kept candidates' distances exactly, sorts them and writes row i of the graph
-/// with the metric's distances.
+/// Extra candidates a GEMM search keeps beyond k: GEMM distances carry cancellation error, so the
+/// k best by exact distance are taken from k + margin GEMM candidates.
+inline std::size_t rerank_margin(std::size_t k) { return 16 + k / 8; }
+
+/// Recomputes the kept candidates' distances exactly, sorts them and writes the k best as row i
+/// of the graph with the metric's distances.
 template <class T, class Metric>
 void finish_row(const SearchData<T>& data, const Metric& metric, std::size_t i, KBest<T>& best, KnnGraph<T>& g) {
     auto& h = best.items();
     for (auto& c : h) c.first = data.exact_sq(i, c.second);
     std::sort(h.begin(), h.end());
+    TSNE_ASSERT(h.size() >= g.k);
     for (std::size_t m = 0; m < g.k; ++m) {
         g.index[i * g.k + m] = h[m].second;
         g.distance[i * g.k + m] = metric.from_euclidean(std::sqrt(h[m].first) * data.unscale);
@@ -105,24 +105,45 @@ void finish_row(const SearchData<T>& data, const Metric& metric, std::size_t i, 
 }
 
 /// Squared distances of queries (rows qi) to candidates (rows ci) by one GEMM, pushed into the
-/// queries' heaps (self excluded). G is scratch.
+/// queries' heaps (self excluded). The candidates' squared norms ride in the GEMM as an extra
+/// column (Q' = [Q | 1], C' = [−2C | |c|²], exact scalings), so G(a, b) = |c_b|² − 2 q_a·c_b and the
+/// scan only compares G against the heap's bound − |q_a|², a block of candidates at a time (the
+/// comparison loop vectorises; most blocks have no candidate to push). Q, C, G are scratch.
 template <class T>
 void gemm_block(const SearchData<T>& data, const std::uint32_t* qi, std::size_t nq, const std::uint32_t* ci,
                 std::size_t nc, KBest<T>* heaps, RowMatrix<T>& Q, RowMatrix<T>& C, RowMatrix<T>& G) {
     const Eigen::Index D = data.X.cols();
-    Q.resize(static_cast<Eigen::Index>(nq), D);
-    C.resize(static_cast<Eigen::Index>(nc), D);
-    for (std::size_t a = 0; a < nq; ++a) Q.row(static_cast<Eigen::Index>(a)) = data.X.row(qi[a]);
-    for (std::size_t b = 0; b < nc; ++b) C.row(static_cast<Eigen::Index>(b)) = data.X.row(ci[b]);
+    Q.resize(static_cast<Eigen::Index>(nq), D + 1);
+    C.resize(static_cast<Eigen::Index>(nc), D + 1);
+    for (std::size_t a = 0; a < nq; ++a) {
+        Q.row(static_cast<Eigen::Index>(a)).head(D) = data.X.row(qi[a]);
+        Q(static_cast<Eigen::Index>(a), D) = T(1);
+    }
+    for (std::size_t b = 0; b < nc; ++b) {
+        C.row(static_cast<Eigen::Index>(b)).head(D) = T(-2) * data.X.row(ci[b]);
+        C(static_cast<Eigen::Index>(b), D) = data.sq[ci[b]];
+    }
     G.noalias() = Q * C.transpose();
+    constexpr std::size_t lanes = 16;
     for (std::size_t a = 0; a < nq; ++a) {
         const T sqa = data.sq[qi[a]];
         KBest<T>& h = heaps[a];
-        for (std::size_t b = 0; b < nc; ++b) {
-            if (ci[b] == qi[a]) continue;
-            T d2 = sqa + data.sq[ci[b]] - T(2) * G(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
-            if (d2 < T(0)) d2 = T(0);
-            if (d2 <= h.bound()) h.push(d2, ci[b]);
+        const T* g = G.data() + a * static_cast<std::size_t>(G.cols());
+        T limit = h.bound() - sqa;  // push when |c|² − 2 q·c <= bound − |q|²
+        for (std::size_t b0 = 0; b0 < nc; b0 += lanes) {
+            const std::size_t b1 = std::min(nc, b0 + lanes);
+            bool any = false;
+            if (b1 - b0 == lanes) {
+                for (std::size_t b = b0; b < b0 + lanes; ++b) any |= g[b] <= limit;
+            } else {
+                any = true;
+            }
+            if (!any) continue;
+            for (std::size_t b = b0; b < b1; ++b) {
+                if (!(g[b] <= limit) || ci[b] == qi[a]) continue;
+                h.push(std::max(T(0), sqa + g[b]), ci[b]);
+                limit = h.bound() - sqa;
+            }
         }
     }
 }

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "../parallel/parallel_for.hpp"
 #include "brute_force.hpp"
 #include "detail.hpp"
+#include "vp_tree.hpp"
 
 namespace tsne {
 
@@ -87,19 +89,27 @@ struct IVF {
                 const std::size_t blk = b / block;
                 for (Eigen::Index a = 0; a < nb; ++a) {
                     const std::size_t i = b + static_cast<std::size_t>(a);
-                    for (std::size_t c = 0; c < C; ++c)
-                        row[c] = {csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c)),
-                                  static_cast<std::uint32_t>(c)};
                     if (last) {
+                        for (std::size_t c = 0; c < C; ++c)
+                            row[c] = {csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c)),
+                                      static_cast<std::uint32_t>(c)};
                         std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(P), row.end());
                         for (std::size_t p = 0; p < P; ++p) probe[i * P + p] = row[p].second;
                         assign[i] = row[0].second;
                     } else {
-                        const auto best = *std::min_element(row.begin(), row.end());
-                        assign[i] = best.second;
-                        double* s = sums.data() + (blk * C + best.second) * static_cast<std::size_t>(D);
+                        std::size_t best = 0;  // nearest centroid, ties to the smaller index
+                        T best_d = std::numeric_limits<T>::infinity();
+                        for (std::size_t c = 0; c < C; ++c) {
+                            const T v = csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c));
+                            if (v < best_d) {
+                                best_d = v;
+                                best = c;
+                            }
+                        }
+                        assign[i] = static_cast<std::uint32_t>(best);
+                        double* s = sums.data() + (blk * C + best) * static_cast<std::size_t>(D);
                         for (Eigen::Index d = 0; d < D; ++d) s[d] += static_cast<double>(data.X(static_cast<Eigen::Index>(i), d));
-                        ++counts[blk * C + best.second];
+                        ++counts[blk * C + best];
                     }
                 }
             });
@@ -135,6 +145,7 @@ struct IVF {
         ex.parallel_for(C, 1, [&](std::size_t c0, std::size_t c1) {
             std::vector<unsigned char> mark(C);
             std::vector<std::uint32_t> cand;
+            std::vector<std::pair<T, std::uint32_t>> order;
             std::vector<detail::KBest<T>> heaps;
             RowMatrix<T> Q, Cm, G;
             for (std::size_t c = c0; c < c1; ++c) {
@@ -144,17 +155,27 @@ struct IVF {
                 std::fill(mark.begin(), mark.end(), 0);
                 for (std::size_t a = 0; a < nq; ++a)
                     for (std::size_t p = 0; p < P; ++p) mark[probe[q[a] * P + p]] = 1;
-                cand.clear();
+                // Candidates from the nearest probed cluster first (own cluster at distance 0): the
+                // heaps' bounds tighten early, so few later candidates reach a heap.
+                order.clear();
                 for (std::size_t cc = 0; cc < C; ++cc)
-                    if (mark[cc]) cand.insert(cand.end(), members.begin() + static_cast<std::ptrdiff_t>(start[cc]),
-                                              members.begin() + static_cast<std::ptrdiff_t>(start[cc + 1]));
-                heaps.assign(nq, detail::KBest<T>(k));
+                    if (mark[cc])
+                        order.push_back({(cent.row(static_cast<Eigen::Index>(cc)) - cent.row(static_cast<Eigen::Index>(c)))
+                                             .squaredNorm(),
+                                         static_cast<std::uint32_t>(cc)});
+                std::sort(order.begin(), order.end());
+                cand.clear();
+                for (const auto& o : order)
+                    cand.insert(cand.end(), members.begin() + static_cast<std::ptrdiff_t>(start[o.second]),
+                                members.begin() + static_cast<std::ptrdiff_t>(start[o.second + 1]));
+                const std::size_t keep = std::min(n - 1, k + detail::rerank_margin(k));
+                heaps.assign(nq, detail::KBest<T>(keep));
                 for (std::size_t b = 0; b < cand.size(); b += chunk)
                     detail::gemm_block(data, q, nq, cand.data() + b, std::min(chunk, cand.size() - b), heaps.data(), Q,
                                        Cm, G);
                 for (std::size_t a = 0; a < nq; ++a) {
                     // Too few candidates (tiny clusters): top up from the cluster order, never empty.
-                    for (std::size_t j = 0; heaps[a].size() < k && j < n; ++j)
+                    for (std::size_t j = 0; heaps[a].size() < keep && j < n; ++j)
                         if (j != q[a] && !heaps[a].contains(static_cast<std::uint32_t>(j)))
                             heaps[a].push(data.exact_sq(q[a], j), static_cast<std::uint32_t>(j));
                     detail::finish_row(data, metric, q[a], heaps[a], g);
@@ -200,10 +221,13 @@ struct IVF {
     }
 };
 
-/// Exact brute force for small inputs, IVF above `exact_max_points` (or when N·N·D is large).
+/// Picks the search by N and D: a VP-tree (exact) for low dimensions, exact brute force up to
+/// `exact_max_points`, IVF (approximate) above. Each choice is overridable by passing that policy.
 struct AutoNeighbors {
-    std::size_t exact_max_points = 10000;  ///< at or below: BruteForce (exact, and fast enough)
+    std::size_t vp_max_dims = 8;            ///< at or below this many features: VPTree (exact)
+    std::size_t exact_max_points = 10000;   ///< otherwise, at or below: BruteForce (exact)
     BruteForce exact{};
+    VPTree tree{};
     IVF approximate{};
 
     template <class T, class Exec>
@@ -213,6 +237,7 @@ struct AutoNeighbors {
     template <class T, class Metric, class Exec>
     KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric& metric, Exec& ex) const {
         if constexpr (traits::is_euclidean_embeddable<Metric>::value) {
+            if (static_cast<std::size_t>(X.cols()) <= vp_max_dims) return tree(X, k, metric, ex);
             if (static_cast<std::size_t>(X.rows()) > exact_max_points) return approximate(X, k, metric, ex);
         }
         return exact(X, k, metric, ex);
