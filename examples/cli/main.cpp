@@ -100,8 +100,9 @@ Output:
 
 Neighbours and affinities:
   --knn auto|exact|approx   neighbour search (--input only): exact, approximate (IVF: k-means
-                            inverted file, much faster for large N), or auto = exact up to
-                            10,000 points, approximate above (default auto)
+                            inverted file, much faster for large N), or auto = exact (VP-tree
+                            for <= 8 features, else brute force up to 10,000 points),
+                            approximate above (default auto)
   --metric euclidean|cosine distance between rows of --input (default euclidean)
   --affinity perplexity|multiscale|uniform
                             how neighbours become affinities: Gaussian kernel calibrated to
