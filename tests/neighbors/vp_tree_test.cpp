@@ -6,7 +6,8 @@ namespace {
 template <class T>
 void check_vp(std::size_t n, std::size_t d, std::size_t k) {
     auto X = testing::clusters<T>(n, d, 4, 40 + d, 2.0);
-    for (Eigen::Index i = 0; i < 25; ++i) X.row(i) = X.row(100);  // duplicates: ties by index
+    const auto dup = static_cast<Eigen::Index>(n / 4);  // duplicates of one point: ties by index
+    for (Eigen::Index i = 0; i < dup; ++i) X.row(i) = X.row(static_cast<Eigen::Index>(n / 2));
     tsne::Executor one(1), four(4);
     const auto exact = tsne::BruteForce{}(tsne::MatrixRef<T>(X), k, one);
     const auto a = tsne::VPTree{}(tsne::MatrixRef<T>(X), k, one);
