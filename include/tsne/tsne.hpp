@@ -29,6 +29,7 @@
 #include "init/random.hpp"
 #include "gradient/attractive.hpp"
 #include "gradient/repulsive_exact.hpp"
+#include "gradient/fft_interp.hpp"
 #include "gradient/kl.hpp"
 #include "optimizer/schedule.hpp"
 #include "optimizer/momentum_gains.hpp"
