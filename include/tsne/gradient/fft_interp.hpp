@@ -27,8 +27,12 @@
 // about 1.6e-2 where p = 3 gives 5.6e-2) and ~8x when max_box_width halves. The tests assert
 // R < 0.05 (2-D), < 0.1 (1-D) and Z < 0.02. Z subtracts each point's interpolated self-interaction
 // (not 1), which removes the error that otherwise dominates Z for sparse maps. End to end on
-// Fashion-MNIST 70k (perplexity 30, 750 iterations) p = 3 reaches KL 2.57 (exact KL of the map),
-// p = 4 reaches 2.546 at ~1.4x the optimisation time.
+// Fashion-MNIST 70k (perplexity 30, 750 iterations, 2 threads on a busy 2-core machine, Eigen FFT;
+// bench_fft_e2e, scored with eval_embedding.py): p = 3: wall 63 s, KL 2.5705, recall@10 0.3829,
+// late/early per-iteration 150/43.5 ms; p = 4: wall 106 s, KL 2.5449, recall@10 0.3872,
+// 331/57.6 ms. Wider boxes are far cheaper but lose accuracy: p = 4, max_box_width 2: wall 50 s,
+// run KL 2.676; p = 3, width 2: 41 s, run KL 2.719. (The targets, wall <= 20 s with late <= 2x early, are NOT met with Eigen's
+// FFT; the former SIMD Stockham FFT gave p = 3: 16.2 s, p = 4: 21.2 s.)
 //
 // Caching: potentials depend only on node *differences*, so the grid may move with the embedding
 // for free; the kernel's transform depends only on (h, nb, L). h is quantised on a geometric
@@ -44,14 +48,27 @@
 // per point; Z is reduced over fixed blocks in block order. Results are bit-identical for any
 // thread count.
 //
-// FFT backend: a built-in mixed-radix (4, 2, 3, 5) Stockham FFT that transforms a cache line's
-// worth of rows or columns at once with SIMD lanes across them (fft_detail::Stockham, with a scalar
-// twin), or FFTW 3 when TSNE_USE_FFTW is defined (CMake option TSNE_FFTW; links fftw3f and fftw3;
-// same batched split-complex layout through FFTW's guru interface). Eigen's kissfft was the first
-// choice but its results depend on where each FFT object's plans happen to be allocated
-// (auto-vectorised alignment peeling), which breaks bit-identical results across thread counts
-// and states. Measured at N = 70,000 on 2 threads (extent ~200, FFT length 1350): built-in 14.5 ms
-// per call, FFTW (FFTW_ESTIMATE plans) 50 ms. Transforms run in the embedding's precision T.
+// FFT backend: Eigen's FFT module (unsupported/Eigen/FFT, kissfft; ships with Eigen) by default,
+// or FFTW 3 when TSNE_USE_FFTW is defined (CMake option TSNE_FFTW; links fftw3f and fftw3; batched
+// split-complex plans through FFTW's guru interface, FFTW_ESTIMATE). The rest of this file works on
+// batches of lanes<F> split-complex sequences; the Eigen backend interleaves each sequence into a
+// std::complex buffer, calls the complex-to-complex fwd / inv (Unscaled) and de-interleaves.
+// Determinism with Eigen: every worker owns its own Eigen::FFT object (its plan cache is a
+// std::map filled on first use, so objects are never shared between threads); any two objects give
+// the same bits for the same input (plan alignment does not matter: checked by re-homing the
+// twiddles at every 16-byte offset). What did break bit-identity (double, 2-D, 1 vs 2/3/8 threads)
+// was inlining: two inlined copies of kissfft in one program (/tmp probe, -O3 -march=native) give
+// different last bits, most likely from different FMA contraction; keeping the per-sequence
+// transform out of line (EIGEN_DONT_INLINE, one compiled copy per F) restored bit-identity. The
+// real-input / HalfSpectrum path is never used (its temporaries are shared inside the object).
+// Kissfft cannot transform length 1; grid lengths are always >= 3.
+// Cost (float, 2 threads on a 2-core machine shared with another job, so 2 threads barely beat 1):
+// bench_kernels BM_FFT, N 70k: spread 10 (L 375) 12.3 ms (1 thread) / 17.4 ms (2 threads);
+// spread 100 (L 1350) 117 / 121 ms; N 10k: spread 10 (L 360) 8.2 / 11.8 ms, spread 100 (L 1080)
+// 83 / 84 ms. The former hand-written SIMD Stockham FFT took 14.5 ms at N 70k, L 1350: kissfft is
+// scalar and about 7x slower on the late, large grids, which now dominate a 70k run (late
+// iterations ~3.5x (p = 3) to ~6x (p = 4) the early ones, see above). Transforms run in the
+// embedding's precision T.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -65,6 +82,9 @@
 
 #ifdef TSNE_USE_FFTW
 #include <fftw3.h>
+#else
+#include <complex>
+#include <unsupported/Eigen/FFT>
 #endif
 
 #include "../detail/embedding.hpp"
@@ -90,189 +110,9 @@ template <class F>
 using avector = simd::aligned_vector<F>;
 
 /// Lanes per batch of transforms: one 64-byte cache line of F, so a batch reads whole lines of a
-/// grid row and the butterflies vectorise across lanes at every stage.
+/// grid row (FFTW transforms the batch at once; the Eigen backend one sequence at a time).
 template <class F>
 inline constexpr std::size_t lanes = 64 / sizeof(F);
-
-/// Mixed-radix (4, 2, 3, 5) Stockham FFT of one length N, applied to H interleaved sequences at
-/// once: element j of sequence t lives at [j·H + t], real and imaginary parts in separate arrays.
-/// The innermost loop of every butterfly runs over s·H contiguous values, so it vectorises even in
-/// the first stage. Written here rather than taken from Eigen's kissfft because kissfft's results
-/// depend on where its plans happen to be allocated (auto-vectorised peeling), which breaks
-/// bit-identical results across thread counts; this code only ever sees 64-byte aligned buffers.
-template <class F>
-class Stockham {
-public:
-    /// simd = false: the scalar twin (tests).
-    explicit Stockham(std::size_t N, bool simd = true) : N_(N), simd_(simd) {
-        std::size_t rest = N;
-        for (std::size_t r : {4u, 2u, 3u, 5u})
-            while (rest % r == 0 && rest > 1) {
-                radix_.push_back(r);
-                rest /= r;
-            }
-        if (rest != 1) detail::fail("FFT length must have only the factors 2, 3 and 5, got ", N);
-        const double two_pi = 6.283185307179586476925286766559;
-        std::size_t n = N;
-        for (std::size_t r : radix_) {
-            const std::size_t m = n / r;
-            offset_.push_back(tw_re_.size());
-            for (std::size_t p = 0; p < m; ++p)
-                for (std::size_t k = 1; k < r; ++k) {
-                    const double a = -two_pi * static_cast<double>(p * k) / static_cast<double>(n);
-                    tw_re_.push_back(static_cast<F>(std::cos(a)));
-                    tw_im_.push_back(static_cast<F>(std::sin(a)));
-                }
-            n = m;
-        }
-    }
-    std::size_t size() const noexcept { return N_; }
-
-    /// y = DFT(x) for H sequences; x is used as scratch. For the inverse (unnormalised) DFT pass
-    /// the imaginary arrays as real ones and vice versa: IDFT(x) = swap(DFT(swap(x))).
-    void operator()(F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
-        F *ir = xr, *ii = xi, *orr = yr, *oi = yi;
-        std::size_t n = N_, s = 1;
-        for (std::size_t st = 0; st < radix_.size(); ++st) {
-            const std::size_t r = radix_[st], m = n / r;
-            const F* twr = tw_re_.data() + offset_[st];
-            const F* twi = tw_im_.data() + offset_[st];
-            for (std::size_t p = 0; p < m; ++p) {
-                const std::size_t len = s * H;
-                const F* a_r = ir + s * p * H;
-                const F* a_i = ii + s * p * H;
-                F* b_r = orr + s * r * p * H;
-                F* b_i = oi + s * r * p * H;
-                const std::size_t in_step = s * m * H, out_step = s * H;
-                const F* wr = twr + p * (r - 1);
-                const F* wi = twi + p * (r - 1);
-                using B = xsimd::batch<F, simd::default_arch>;
-                if (simd_ && len % B::size == 0)
-                    butterfly<B>(r, a_r, a_i, b_r, b_i, in_step, out_step, len, wr, wi);
-                else
-                    butterfly<F>(r, a_r, a_i, b_r, b_i, in_step, out_step, len, wr, wi);
-            }
-            std::swap(ir, orr);
-            std::swap(ii, oi);
-            n = m;
-            s *= r;
-        }
-        if (ir != yr) {  // the result is in x after an even number of stages
-            std::copy(ir, ir + N_ * H, yr);
-            std::copy(ii, ii + N_ * H, yi);
-        }
-    }
-
-private:
-    // Vector (xsimd batch across lanes) or scalar access, so each butterfly is written once.
-    template <class V>
-    static V ld(const F* p) {
-        if constexpr (std::is_same_v<V, F>) return *p;
-        else return V::load_unaligned(p);
-    }
-    template <class V>
-    static void st(F* p, const V& v) {
-        if constexpr (std::is_same_v<V, F>) *p = v;
-        else v.store_unaligned(p);
-    }
-    template <class V>
-    static constexpr std::size_t width() {
-        if constexpr (std::is_same_v<V, F>) return 1;
-        else return V::size;
-    }
-    template <class V>
-    static void twiddle(F* br, F* bi, std::size_t u, const V& yr, const V& yi, F wr, F wi) {
-        st(br + u, yr * V(wr) - yi * V(wi));
-        st(bi + u, yr * V(wi) + yi * V(wr));
-    }
-
-    // b_k = w^k · Σ_j a_j ω_r^{jk}: a_j at a + j·in_step, b_k at b + k·out_step, len lanes each.
-    template <class V>
-    static void radix2(const F* ar, const F* ai, F* br, F* bi, std::size_t is, std::size_t os, std::size_t len,
-                       const F* wr, const F* wi) {
-        for (std::size_t u = 0; u < len; u += width<V>()) {
-            const V a0r = ld<V>(ar + u), a0i = ld<V>(ai + u), a1r = ld<V>(ar + is + u), a1i = ld<V>(ai + is + u);
-            st(br + u, a0r + a1r);
-            st(bi + u, a0i + a1i);
-            twiddle<V>(br + os, bi + os, u, a0r - a1r, a0i - a1i, wr[0], wi[0]);
-        }
-    }
-    template <class V>
-    static void radix3(const F* ar, const F* ai, F* br, F* bi, std::size_t is, std::size_t os, std::size_t len,
-                       const F* wr, const F* wi) {
-        const V h(F(0.5)), s3(F(0.86602540378443864676372317075294));
-        for (std::size_t u = 0; u < len; u += width<V>()) {
-            const V a0r = ld<V>(ar + u), a0i = ld<V>(ai + u);
-            const V a1r = ld<V>(ar + is + u), a1i = ld<V>(ai + is + u);
-            const V a2r = ld<V>(ar + 2 * is + u), a2i = ld<V>(ai + 2 * is + u);
-            const V sr = a1r + a2r, si = a1i + a2i, dr = a1r - a2r, di = a1i - a2i;
-            const V tr = a0r - h * sr, ti = a0i - h * si;
-            const V ur = s3 * di, ui = -(s3 * dr);  // −i·(√3/2)·d
-            st(br + u, a0r + sr);
-            st(bi + u, a0i + si);
-            twiddle<V>(br + os, bi + os, u, tr + ur, ti + ui, wr[0], wi[0]);
-            twiddle<V>(br + 2 * os, bi + 2 * os, u, tr - ur, ti - ui, wr[1], wi[1]);
-        }
-    }
-    template <class V>
-    static void radix4(const F* ar, const F* ai, F* br, F* bi, std::size_t is, std::size_t os, std::size_t len,
-                       const F* wr, const F* wi) {
-        for (std::size_t u = 0; u < len; u += width<V>()) {
-            const V a0r = ld<V>(ar + u), a0i = ld<V>(ai + u);
-            const V a1r = ld<V>(ar + is + u), a1i = ld<V>(ai + is + u);
-            const V a2r = ld<V>(ar + 2 * is + u), a2i = ld<V>(ai + 2 * is + u);
-            const V a3r = ld<V>(ar + 3 * is + u), a3i = ld<V>(ai + 3 * is + u);
-            const V t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-            const V t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-            st(br + u, t0r + t2r);
-            st(bi + u, t0i + t2i);
-            twiddle<V>(br + os, bi + os, u, t1r + t3i, t1i - t3r, wr[0], wi[0]);  // t1 − i·t3
-            twiddle<V>(br + 2 * os, bi + 2 * os, u, t0r - t2r, t0i - t2i, wr[1], wi[1]);
-            twiddle<V>(br + 3 * os, bi + 3 * os, u, t1r - t3i, t1i + t3r, wr[2], wi[2]);  // t1 + i·t3
-        }
-    }
-    template <class V>
-    static void radix5(const F* ar, const F* ai, F* br, F* bi, std::size_t is, std::size_t os, std::size_t len,
-                       const F* wr, const F* wi) {
-        const V c1(F(0.30901699437494742410229341718282)), c2(F(-0.80901699437494742410229341718282));
-        const V s1(F(0.95105651629515357211643933337938)), s2(F(0.58778525229247312916870595463907));
-        for (std::size_t u = 0; u < len; u += width<V>()) {
-            const V a0r = ld<V>(ar + u), a0i = ld<V>(ai + u);
-            const V a1r = ld<V>(ar + is + u), a1i = ld<V>(ai + is + u);
-            const V a2r = ld<V>(ar + 2 * is + u), a2i = ld<V>(ai + 2 * is + u);
-            const V a3r = ld<V>(ar + 3 * is + u), a3i = ld<V>(ai + 3 * is + u);
-            const V a4r = ld<V>(ar + 4 * is + u), a4i = ld<V>(ai + 4 * is + u);
-            const V b1r = a1r + a4r, b1i = a1i + a4i, b2r = a2r + a3r, b2i = a2i + a3i;
-            const V d1r = a1r - a4r, d1i = a1i - a4i, d2r = a2r - a3r, d2i = a2i - a3i;
-            const V t1r = a0r + c1 * b1r + c2 * b2r, t1i = a0i + c1 * b1i + c2 * b2i;
-            const V t2r = a0r + c2 * b1r + c1 * b2r, t2i = a0i + c2 * b1i + c1 * b2i;
-            const V u1r = s1 * d1r + s2 * d2r, u1i = s1 * d1i + s2 * d2i;
-            const V u2r = s2 * d1r - s1 * d2r, u2i = s2 * d1i - s1 * d2i;
-            st(br + u, a0r + b1r + b2r);
-            st(bi + u, a0i + b1i + b2i);
-            // y1 = t1 − i·u1, y2 = t2 − i·u2, y3 = t2 + i·u2, y4 = t1 + i·u1
-            twiddle<V>(br + os, bi + os, u, t1r + u1i, t1i - u1r, wr[0], wi[0]);
-            twiddle<V>(br + 2 * os, bi + 2 * os, u, t2r + u2i, t2i - u2r, wr[1], wi[1]);
-            twiddle<V>(br + 3 * os, bi + 3 * os, u, t2r - u2i, t2i + u2r, wr[2], wi[2]);
-            twiddle<V>(br + 4 * os, bi + 4 * os, u, t1r - u1i, t1i + u1r, wr[3], wi[3]);
-        }
-    }
-    template <class V>
-    static void butterfly(std::size_t r, const F* ar, const F* ai, F* br, F* bi, std::size_t is, std::size_t os,
-                          std::size_t len, const F* wr, const F* wi) {
-        switch (r) {
-            case 4: radix4<V>(ar, ai, br, bi, is, os, len, wr, wi); break;
-            case 2: radix2<V>(ar, ai, br, bi, is, os, len, wr, wi); break;
-            case 3: radix3<V>(ar, ai, br, bi, is, os, len, wr, wi); break;
-            default: radix5<V>(ar, ai, br, bi, is, os, len, wr, wi); break;
-        }
-    }
-
-    std::size_t N_;
-    bool simd_;
-    std::vector<std::size_t> radix_, offset_;
-    avector<F> tw_re_, tw_im_;
-};
 
 #ifdef TSNE_USE_FFTW
 template <class F>
@@ -326,9 +166,16 @@ public:
         api::destroy(many_);
     }
     std::size_t size() const noexcept { return L_; }
-    /// Same contract as Stockham::operator(); H must be 1 or lanes<F>.
-    void operator()(F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
+    struct Scratch {  // FFTW plans are shared: executing a plan is thread-safe
+        explicit Scratch(std::size_t) {}
+    };
+    /// Same contract as the Eigen backend; H must be 1 or lanes<F>.
+    void fwd(Scratch&, F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
         api::run(H == 1 ? one_ : many_, xr, xi, yr, yi);
+    }
+    /// Unnormalised inverse: IDFT(x) = swap(DFT(swap(x))) in split format.
+    void inv(Scratch&, F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
+        api::run(H == 1 ? one_ : many_, xi, xr, yi, yr);
     }
 
 private:
@@ -336,17 +183,65 @@ private:
     typename api::plan one_, many_;
 };
 #else
+/// Eigen's FFT module (unsupported/Eigen/FFT, kissfft) for one length L, applied to H
+/// interleaved split-complex sequences (element j of sequence t at [j·H + t]): each sequence is
+/// interleaved into a std::complex buffer, transformed with the complex-to-complex fwd / inv
+/// (Unscaled) and de-interleaved. An Eigen::FFT object caches its plans in a std::map filled on
+/// first use and kissfft's generic butterfly writes a per-plan scratch buffer, so an object must
+/// never be used by two threads at once: every Worker owns one (Scratch). Any two objects give
+/// bit-identical results for the same input (the plans' twiddles and factorisation depend only on
+/// L), so results do not depend on which worker transforms which tile. The real-input /
+/// HalfSpectrum path is never used (its kissfft code shares mutable temporaries).
 template <class F>
-using Transform = Stockham<F>;
+class Transform {
+public:
+    explicit Transform(std::size_t L) : L_(L) {}
+    std::size_t size() const noexcept { return L_; }
+
+    /// Per-worker state: an FFT object with its plan cache, and one interleaved sequence in and out.
+    struct Scratch {
+        explicit Scratch(std::size_t L) : in(L), out(L) { fft.SetFlag(Eigen::FFT<F>::Unscaled); }
+        Eigen::FFT<F> fft;
+        std::vector<std::complex<F>> in, out;
+    };
+
+    /// y = DFT(x) for H sequences (x may be used as scratch; here it is left unchanged).
+    void fwd(Scratch& s, F* xr, F* xi, F* yr, F* yi, std::size_t H) const { run(s, xr, xi, yr, yi, H, false); }
+    /// y = unnormalised inverse DFT(x) (no 1/L) for H sequences.
+    void inv(Scratch& s, F* xr, F* xi, F* yr, F* yi, std::size_t H) const { run(s, xr, xi, yr, yi, H, true); }
+
+private:
+    // Out of line on purpose: kissfft is inline code, and GCC contracts a*b+c into FMAs differently
+    // in different inlined copies (measured: the serial and the thread-pool instantiation of a
+    // convolution pass differed in the last bits for double). One compiled copy per F keeps the
+    // results bit-identical for any thread count.
+    EIGEN_DONT_INLINE void run(Scratch& s, const F* xr, const F* xi, F* yr, F* yi, std::size_t H, bool inverse) const {
+        const std::size_t L = L_;
+        const auto n = static_cast<Eigen::Index>(L);
+        std::complex<F>* in = s.in.data();
+        std::complex<F>* out = s.out.data();
+        for (std::size_t t = 0; t < H; ++t) {
+            for (std::size_t j = 0; j < L; ++j) in[j] = std::complex<F>(xr[j * H + t], xi[j * H + t]);
+            if (inverse) s.fft.inv(out, in, n);
+            else s.fft.fwd(out, in, n);
+            for (std::size_t j = 0; j < L; ++j) {
+                yr[j * H + t] = out[j].real();
+                yi[j * H + t] = out[j].imag();
+            }
+        }
+    }
+    std::size_t L_;
+};
 #endif
 
-/// Scratch for one concurrently running block: four arrays of `size` values (64-byte aligned).
-/// Shared transform tables are read-only, so workers only need their own buffers.
+/// Scratch for one concurrently running block: four arrays of `size` values (64-byte aligned) and
+/// the FFT backend's per-thread state for length L.
 template <class F>
 class Worker {
 public:
-    explicit Worker(std::size_t size) : xr(size), xi(size), yr(size), yi(size) {}
+    Worker(std::size_t size, std::size_t L) : xr(size), xi(size), yr(size), yi(size), fft(L) {}
     avector<F> xr, xi, yr, yi;
+    typename Transform<F>::Scratch fft;
 };
 
 /// Workers handed out per block and returned afterwards: at most one per concurrently running
@@ -355,10 +250,11 @@ template <class F>
 class WorkerPool {
 public:
     /// Drops the workers; new ones get `size` values per buffer.
-    void reset(std::size_t size) {
+    void reset(std::size_t size, std::size_t L) {
         std::lock_guard<std::mutex> g(mutex_);
         free_.clear();
         size_ = size;
+        L_ = L;
     }
 
     class Lease {
@@ -384,7 +280,7 @@ public:
                 return Lease(*this, std::move(w));
             }
         }
-        return Lease(*this, std::make_unique<Worker<F>>(size_));
+        return Lease(*this, std::make_unique<Worker<F>>(size_, L_));
     }
 
 private:
@@ -397,7 +293,7 @@ private:
     }
     std::mutex mutex_;
     std::vector<std::unique_ptr<Worker<F>>> free_;
-    std::size_t size_ = 0;
+    std::size_t size_ = 0, L_ = 0;
 };
 /// A copy of FFT's fields (the policy type is incomplete inside its own nested state).
 struct Config {
@@ -587,7 +483,7 @@ struct FFT {
             const std::size_t L = g.L, n = g.n, H = fft_detail::lanes<F>;
             const std::size_t p = static_cast<std::size_t>(cfg_.nodes_per_box);
             fft_ = std::make_unique<fft_detail::Transform<F>>(L);
-            pool_->reset(Dims == 1 ? L : L * H);  // 1-D transforms one sequence at a time
+            pool_->reset(Dims == 1 ? L : L * H, L);  // 1-D transforms one sequence at a time
             const auto& fft = *fft_;
             const double delta = g.h / static_cast<double>(p);
             // Circulant embedding: offset m (|m| < n) sits at index m mod L; other entries are
@@ -620,7 +516,7 @@ struct FFT {
                     xr[i] = r < 0 ? F(0) : static_cast<F>(kernel(r * r));
                     xi[i] = F(0);
                 }
-                fft(xr, xi, yr, yi, 1);
+                fft.fwd(w->fft, xr, xi, yr, yi, 1);
                 khat_.resize(L);
                 for (std::size_t i = 0; i < L; ++i) khat_[i] = yr[i] / static_cast<F>(L);
             } else {
@@ -642,7 +538,7 @@ struct FFT {
                                 xi[c * H + t] = F(0);
                             }
                         }
-                        fft(xr, xi, yr, yi, H);
+                        fft.fwd(w->fft, xr, xi, yr, yi, H);
                         for (std::size_t t = 0; t < nt; ++t)
                             for (std::size_t c = 0; c < L; ++c) {
                                 sr[(r0 + t) * Lp + c] = yr[c * H + t];
@@ -660,7 +556,7 @@ struct FFT {
                             std::copy_n(&sr[r * Lp + tile * H], H, xr + r * H);
                             std::copy_n(&si[r * Lp + tile * H], H, xi + r * H);
                         }
-                        fft(xr, xi, yr, yi, H);
+                        fft.fwd(w->fft, xr, xi, yr, yi, H);
                         F* k = &khat_[tile * L * H];
                         for (std::size_t u = 0; u < L * H; ++u) k[u] = yr[u] * scale;
                     }
@@ -775,12 +671,12 @@ struct FFT {
                 }
                 std::fill(xr + n, xr + L, F(0));
                 std::fill(xi + n, xi + L, F(0));
-                (*fft_)(xr, xi, yr, yi, 1);
+                fft_->fwd(w->fft, xr, xi, yr, yi, 1);
                 for (std::size_t k = 0; k < L; ++k) {
                     yr[k] *= khat_[k];
                     yi[k] *= khat_[k];
                 }
-                (*fft_)(yi, yr, xi, xr, 1);  // inverse: swapped real and imaginary parts
+                fft_->inv(w->fft, yr, yi, xr, xi, 1);
                 for (std::size_t x = 0; x < n; ++x) {
                     pot_[x * C + cr] = xr[x];
                     if (pass == 0) pot_[x * C + ci] = xi[x];
@@ -815,7 +711,7 @@ struct FFT {
                                 xi[x * H + t] = q[x * C + pack[g][1]];
                             }
                         }
-                        fft(xr, xi, yr, yi, H);
+                        fft.fwd(w->fft, xr, xi, yr, yi, H);
                         F* sr = SR + g * n * Lp;
                         F* si = SI + g * n * Lp;
                         for (std::size_t t = 0; t < nt; ++t)
@@ -843,12 +739,12 @@ struct FFT {
                         }
                         std::fill(xr + n * H, xr + L * H, F(0));
                         std::fill(xi + n * H, xi + L * H, F(0));
-                        fft(xr, xi, yr, yi, H);
+                        fft.fwd(w->fft, xr, xi, yr, yi, H);
                         for (std::size_t u = 0; u < L * H; ++u) {
                             yr[u] *= k[u];
                             yi[u] *= k[u];
                         }
-                        fft(yi, yr, xi, xr, H);  // inverse: swapped real and imaginary parts
+                        fft.inv(w->fft, yr, yi, xr, xi, H);
                         for (std::size_t r = 0; r < n; ++r) {
                             std::copy_n(xr + r * H, H, sr + r * Lp + c0);
                             std::copy_n(xi + r * H, H, si + r * Lp + c0);
@@ -874,7 +770,7 @@ struct FFT {
                                 xr[c * H + t] = sr[(r0 + t) * Lp + c];
                                 xi[c * H + t] = si[(r0 + t) * Lp + c];
                             }
-                        fft(xi, xr, yi, yr, H);  // inverse
+                        fft.inv(w->fft, xr, xi, yr, yi, H);
                         for (std::size_t t = 0; t < nt; ++t) {
                             F* pr = &pot_[(r0 + t) * n * C];
                             for (std::size_t x = 0; x < n; ++x) {
