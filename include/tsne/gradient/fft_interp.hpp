@@ -160,6 +160,11 @@ public:
         std::lock_guard<std::mutex> g(fftw_planner_mutex());
         one_ = api::make(static_cast<int>(L), 1, a.data(), b.data(), c.data(), d.data());
         many_ = api::make(static_cast<int>(L), static_cast<int>(H), a.data(), b.data(), c.data(), d.data());
+        if (!one_ || !many_) {
+            if (one_) api::destroy(one_);
+            if (many_) api::destroy(many_);
+            detail::throw_with<runtime_error>("FFTW could not plan an FFT of length ", L);
+        }
     }
     Transform(const Transform&) = delete;
     Transform& operator=(const Transform&) = delete;
