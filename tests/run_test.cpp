@@ -158,3 +158,12 @@ TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above; an e
                         .repulsion(tsne::BarnesHut(0.7)).fit();
     CHECK(y1 == y2);
 }
+
+TEST_CASE("run: 4-D output uses the exact method; Barnes-Hut asked for 4-D is a clear error") {
+    const auto X = testing::clusters<float>(1100, 8, 3, 5);
+    auto run = tsne::embed<4>(X).threads(2).iterations(20).early_exaggeration_iterations(10).prepare();
+    CHECK(run.repulsion().chosen == tsne::Method::exact);
+    tsne::AutoRepulsion bh;
+    bh.method = tsne::Method::barnes_hut;
+    CHECK_THROWS_WITH_AS(tsne::embed<4>(X).repulsion(bh).prepare(), doctest::Contains("4-D"), tsne::invalid_argument);
+}

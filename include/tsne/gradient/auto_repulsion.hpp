@@ -4,9 +4,11 @@
 // --method sets). The choice is made once per run, so results stay deterministic.
 //
 // Automatic rule (measured on this project's benchmarks, see benchmarks/RESULTS.md):
-//   N < exact_below (default 1,000)        → Exact (fast and exact for small N)
-//   otherwise                              → Barnes-Hut (θ = 0.5)
+//   N < exact_below (default 1,000) or Dims > 3  → Exact (as fast as Barnes-Hut below ~1,000
+//                                                   points here, and exact)
+//   otherwise                                     → Barnes-Hut (θ = 0.5)
 #include <cstddef>
+#include <type_traits>
 #include <variant>
 
 #include "../detail/embedding.hpp"
@@ -35,18 +37,21 @@ struct AutoRepulsion {
     Exact exact{};                      ///< configuration used when Exact runs
     BarnesHut barnes_hut{};             ///< configuration used when Barnes-Hut runs (θ = 0.5)
 
-    /// The method a run of n points in Dims dimensions uses.
-    Method choose(std::size_t n, int /*dims*/) const noexcept {
+    /// The method a run of n points in `dims` dimensions uses (Barnes-Hut needs dims <= 3).
+    Method choose(std::size_t n, int dims) const noexcept {
         if (method != Method::automatic) return method;
-        return n < exact_below ? Method::exact : Method::barnes_hut;
+        return n < exact_below || dims > 3 ? Method::exact : Method::barnes_hut;
     }
 
     template <class T, int Dims>
     struct state {
         state(const AutoRepulsion& cfg, std::size_t n) : chosen(cfg.choose(n, Dims)) {
             switch (chosen) {
-                case Method::exact: impl.template emplace<Exact::state<T, Dims>>(cfg.exact, n); break;
-                case Method::barnes_hut: impl.template emplace<BarnesHut::state<T, Dims>>(cfg.barnes_hut, n); break;
+                case Method::exact: impl.template emplace<0>(cfg.exact, n); break;
+                case Method::barnes_hut:
+                    if constexpr (Dims <= 3) impl.template emplace<1>(cfg.barnes_hut, n);
+                    else detail::fail("method barnes_hut supports 1-, 2- and 3-D output, not ", Dims, "-D");
+                    break;
                 case Method::automatic: break;
             }
         }
@@ -55,7 +60,9 @@ struct AutoRepulsion {
             return std::visit([&](auto& s) { return s(Y, R, ex); }, impl);
         }
         Method chosen;  ///< never automatic
-        std::variant<Exact::state<T, Dims>, BarnesHut::state<T, Dims>> impl{std::in_place_index<0>, Exact{}, 0};
+        // Above 3-D the Barnes-Hut slot is a second Exact state that is never used.
+        using bh_state = std::conditional_t<(Dims <= 3), BarnesHut::state<T, Dims>, Exact::state<T, Dims>>;
+        std::variant<Exact::state<T, Dims>, bh_state> impl{std::in_place_index<0>, Exact{}, 0};
     };
 };
 
