@@ -36,7 +36,7 @@ TEST_CASE("run: 1 vs 4 threads bit-identical, for every output dimension") {
     CHECK(r.embedding() == one2);
 }
 
-TEST_CASE("run: the fluent API and the plain API give the same bits; the seed decides") {
+TEST_CASE("run: the fluent API and the plain API give the same bits, the seed decides") {
     const auto X = testing::clusters<double>(200, 7, 3, 4);
     tsne::Options o;
     o.iterations = 100;
@@ -79,7 +79,7 @@ TEST_CASE("run: duplicate points, constant columns and tiny N give finite embedd
     CHECK(tsne::embed<3>(same).perplexity(5).fit().allFinite());
 }
 
-TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem; input untouched") {
+TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem, input untouched") {
     auto X = testing::clusters<double>(40, 3, 2, 1);
     const tsne::RowMatrix<double> copy = X;
     CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(40).prepare(), doctest::Contains("perplexity 40"),
@@ -139,7 +139,7 @@ TEST_CASE("run: Barnes-Hut runs are thread-count independent in 1-, 2- and 3-D, 
     CHECK(a3 == fit(D3{}, 8));
 }
 
-TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above; an explicit method wins") {
+TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above, an explicit method wins") {
     tsne::AutoRepulsion a;
     CHECK(a.choose(999, 2) == tsne::Method::exact);
     CHECK(a.choose(1000, 2) == tsne::Method::barnes_hut);
@@ -159,7 +159,7 @@ TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above; an e
     CHECK(y1 == y2);
 }
 
-TEST_CASE("run: 4-D output uses the exact method; Barnes-Hut asked for 4-D is a clear error") {
+TEST_CASE("run: 4-D output uses the exact method, Barnes-Hut asked for 4-D is a clear error") {
     const auto X = testing::clusters<float>(1100, 8, 3, 5);
     auto run = tsne::embed<4>(X).threads(2).iterations(20).early_exaggeration_iterations(10).prepare();
     CHECK(run.repulsion().chosen == tsne::Method::exact);

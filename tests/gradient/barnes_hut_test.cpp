@@ -70,7 +70,7 @@ TEST_CASE_TEMPLATE("Barnes-Hut: theta 0 equals exact, theta 0.5 within the docum
     }
 }
 
-TEST_CASE_TEMPLATE("Barnes-Hut: SIMD equals the scalar twin; 1 vs N threads bit-identical", T, float, double) {
+TEST_CASE_TEMPLATE("Barnes-Hut: SIMD equals the scalar twin, 1 vs N threads bit-identical", T, float, double) {
     const auto Y = testing::random_embedding<T, 2>(3000, 31, 30.0);
     tsne::BarnesHut simd, scalar;
     scalar.simd = false;
