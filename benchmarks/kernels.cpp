@@ -2,6 +2,8 @@
 //
 //   attractive  Σ_j p_ij q̃_ij (y_i − y_j) over P's sparse rows; items = stored entries of P
 //   exact       Σ_{j≠i} q̃_ij² (y_i − y_j) and Z over all pairs;  items = N (N − 1) pairs
+//   barnes_hut  the same sums by Barnes-Hut (θ = 0.5), tree build included; items = N points
+//   tree_build  the Morton sort and node build alone;                 items = N points
 //   fft         the same sums by FFT interpolation (FIt-SNE), default grid;   items = N points
 //               (spread 10: a compact early-run map, extent ~20; spread 100: extent ~200, like the end of
 //               a 70k run, where the grid dominates; the grid is cached across calls, as in a run)
@@ -67,12 +69,12 @@ std::vector<T> synthetic(std::size_t n, std::size_t d, std::uint64_t seed) {
     return x;
 }
 
-template <class T>
-tsne::Embedding<T, 2> random_embedding(std::size_t n, std::uint64_t seed) {
-    tsne::Embedding<T, 2> Y(n);
+template <class T, int Dims = 2>
+tsne::Embedding<T, Dims> random_embedding(std::size_t n, std::uint64_t seed) {
+    tsne::Embedding<T, Dims> Y(n);
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> g(0.0, kSpread);
-    for (int d = 0; d < 2; ++d)
+    for (int d = 0; d < Dims; ++d)
         for (std::size_t i = 0; i < n; ++i) Y(i, d) = static_cast<T>(g(rng));
     return Y;
 }
@@ -136,6 +138,26 @@ void BM_Exact(benchmark::State& state) {
     state.counters["N"] = static_cast<double>(n);
 }
 
+// Args: {N, simd, threads}
+template <class T, int Dims>
+void BM_BarnesHut(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    tsne::BarnesHut cfg(0.5);
+    cfg.simd = state.range(1) != 0;
+    tsne::Executor ex(static_cast<unsigned>(state.range(2)));
+    const auto Y = random_embedding<T, Dims>(n, 3);
+    tsne::Embedding<T, Dims> R(n);
+    typename tsne::BarnesHut::template state<T, Dims> st(cfg, n);
+    double z = 0;
+    for (auto _ : state) {
+        z = st(Y, R, ex);
+        benchmark::DoNotOptimize(z);
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+    state.counters["N"] = static_cast<double>(n);
+}
+
 // Args: {N, spread, threads}. Y ~ N(0, (spread/5)²) per coordinate: the extent is about 2·spread.
 template <class T>
 void BM_FFT(benchmark::State& state) {
@@ -157,6 +179,20 @@ void BM_FFT(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
     state.counters["N"] = static_cast<double>(n);
     state.counters["L"] = static_cast<double>(st.grid().L);
+}
+
+// Args: {N, threads}
+template <int Dims>
+void BM_TreeBuild(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    tsne::Executor ex(static_cast<unsigned>(state.range(1)));
+    const auto Y = random_embedding<float, Dims>(n, 4);
+    tsne::tree::SpaceTree<float, Dims> t;
+    for (auto _ : state) {
+        t.build(Y, ex, 8, 32);
+        benchmark::DoNotOptimize(t.nodes());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
 // Dispatch cost of one parallel_for over 8 empty blocks (the per-call overhead every kernel pays;
@@ -192,8 +228,24 @@ void exact_args(benchmark::internal::Benchmark* b, bool with_large) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
+void barnes_hut_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"N", "simd", "threads"});
+    for (int n : {1797, 5000, 20000, 70000})
+        for (int simd : {0, 1})
+            for (int t : {1, 2}) {
+                if (simd == 0 && n > 5000) continue;
+                b->Args({n, simd, t});
+            }
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
 }  // namespace
 
+BENCHMARK_TEMPLATE(BM_BarnesHut, float, 2)->Apply(barnes_hut_args);
+BENCHMARK_TEMPLATE(BM_BarnesHut, float, 3)->Apply(barnes_hut_args);
+BENCHMARK_TEMPLATE(BM_BarnesHut, double, 2)->Apply(barnes_hut_args);
+BENCHMARK_TEMPLATE(BM_TreeBuild, 2)->ArgNames({"N", "threads"})->Args({70000, 1})->Args({70000, 2})->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_TreeBuild, 3)->ArgNames({"N", "threads"})->Args({70000, 1})->Args({70000, 2})->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_Attractive, float)->Apply([](benchmark::internal::Benchmark* b) { attractive_args(b, true); });
 BENCHMARK_TEMPLATE(BM_Attractive, double)->Apply([](benchmark::internal::Benchmark* b) { attractive_args(b, false); });
 BENCHMARK_TEMPLATE(BM_Exact, float)->Apply([](benchmark::internal::Benchmark* b) { exact_args(b, true); });

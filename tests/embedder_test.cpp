@@ -31,11 +31,17 @@ TEST_CASE("digits end to end: 10-NN label accuracy of the 2-D embedding >= 0.95"
     const auto labels = testing::digit_labels();
     REQUIRE(X.rows() == 1797);
     REQUIRE(X.cols() == 64);
-    auto run = tsne::embed<2>(X).threads(2).prepare();
+    auto run = tsne::embed<2>(X).threads(2).prepare();  // automatic: Barnes-Hut at this N
+    CHECK(run.repulsion().chosen == tsne::Method::barnes_hut);
     tsne::run_schedule(run, tsne::Options{});
     const auto Y = run.embedding();
     const double acc = testing::knn_accuracy(Y, labels);
     MESSAGE("digits: 10-NN accuracy " << acc << ", KL " << run.last_kl());
     CHECK(acc >= 0.95);
     CHECK(run.last_kl() < 1.0);
+    // The exact method on the same input: Barnes-Hut (θ = 0.5) must not cost more than 2% of KL.
+    auto exact = tsne::embed<2>(X).threads(2).repulsion(tsne::Exact{}).prepare();
+    tsne::run_schedule(exact, tsne::Options{});
+    MESSAGE("digits exact: KL " << exact.kl() << ", Barnes-Hut " << run.kl());
+    CHECK(run.kl() <= exact.kl() * 1.02);
 }

@@ -36,7 +36,7 @@ TEST_CASE("run: 1 vs 4 threads bit-identical, for every output dimension") {
     CHECK(r.embedding() == one2);
 }
 
-TEST_CASE("run: the fluent API and the plain API give the same bits; the seed decides") {
+TEST_CASE("run: the fluent API and the plain API give the same bits, the seed decides") {
     const auto X = testing::clusters<double>(200, 7, 3, 4);
     tsne::Options o;
     o.iterations = 100;
@@ -79,7 +79,7 @@ TEST_CASE("run: duplicate points, constant columns and tiny N give finite embedd
     CHECK(tsne::embed<3>(same).perplexity(5).fit().allFinite());
 }
 
-TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem; input untouched") {
+TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem, input untouched") {
     auto X = testing::clusters<double>(40, 3, 2, 1);
     const tsne::RowMatrix<double> copy = X;
     CHECK_THROWS_WITH_AS(tsne::embed<2>(X).perplexity(40).prepare(), doctest::Contains("perplexity 40"),
@@ -117,4 +117,53 @@ TEST_CASE("run: bad input throws tsne::invalid_argument naming the problem; inpu
     CHECK(X == copy);
     // Catchable as the standard base class too.
     CHECK_THROWS_AS(tsne::embed<2>(one).prepare(), std::invalid_argument);
+}
+
+TEST_CASE("run: Barnes-Hut runs are thread-count independent in 1-, 2- and 3-D, and tolerate duplicates") {
+    auto X = testing::clusters<float>(900, 10, 5, 81);
+    for (Eigen::Index i = 0; i < 300; ++i) X.row(i) = X.row(i % 7);  // a third of the rows are 7 points repeated
+    auto fit = [&](auto dims_tag, unsigned threads) {
+        constexpr int D = decltype(dims_tag)::value;
+        return tsne::embed<D>(X).repulsion(tsne::BarnesHut(0.5)).threads(threads).iterations(80)
+            .early_exaggeration_iterations(40).fit();
+    };
+    using D1 = std::integral_constant<int, 1>;
+    using D2 = std::integral_constant<int, 2>;
+    using D3 = std::integral_constant<int, 3>;
+    const auto a1 = fit(D1{}, 1), a2 = fit(D2{}, 1), a3 = fit(D3{}, 1);
+    CHECK(a1.allFinite());
+    CHECK(a2.allFinite());
+    CHECK(a3.allFinite());
+    CHECK(a1 == fit(D1{}, 3));
+    CHECK(a2 == fit(D2{}, 3));
+    CHECK(a3 == fit(D3{}, 8));
+}
+
+TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above, an explicit method wins") {
+    tsne::AutoRepulsion a;
+    CHECK(a.choose(999, 2) == tsne::Method::exact);
+    CHECK(a.choose(1000, 2) == tsne::Method::barnes_hut);
+    CHECK(a.choose(100000, 3) == tsne::Method::barnes_hut);
+    a.method = tsne::Method::barnes_hut;
+    CHECK(a.choose(10, 2) == tsne::Method::barnes_hut);
+    const auto X = testing::clusters<float>(1200, 8, 4, 3);
+    auto run = tsne::embed<2>(X).threads(2).prepare();
+    CHECK(run.repulsion().chosen == tsne::Method::barnes_hut);
+    // Auto with Barnes-Hut forced equals the BarnesHut policy itself.
+    tsne::AutoRepulsion bh;
+    bh.method = tsne::Method::barnes_hut;
+    bh.barnes_hut.theta = 0.7;
+    const auto y1 = tsne::embed<2>(X).threads(2).iterations(60).early_exaggeration_iterations(30).repulsion(bh).fit();
+    const auto y2 = tsne::embed<2>(X).threads(2).iterations(60).early_exaggeration_iterations(30)
+                        .repulsion(tsne::BarnesHut(0.7)).fit();
+    CHECK(y1 == y2);
+}
+
+TEST_CASE("run: 4-D output uses the exact method, Barnes-Hut asked for 4-D is a clear error") {
+    const auto X = testing::clusters<float>(1100, 8, 3, 5);
+    auto run = tsne::embed<4>(X).threads(2).iterations(20).early_exaggeration_iterations(10).prepare();
+    CHECK(run.repulsion().chosen == tsne::Method::exact);
+    tsne::AutoRepulsion bh;
+    bh.method = tsne::Method::barnes_hut;
+    CHECK_THROWS_WITH_AS(tsne::embed<4>(X).repulsion(bh).prepare(), doctest::Contains("4-D"), tsne::invalid_argument);
 }

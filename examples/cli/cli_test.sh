@@ -195,6 +195,13 @@ expect_success "--init random, fixed learning rate" 120 2 --input "$WORK/f32.npy
 expect_success "all t-SNE options" 150 2 --input "$WORK/small.csv" --perplexity 10 --exaggeration 8 --seed 7 \
     --threads 1 --method exact --learning-rate auto
 
+expect_success "--method bh --theta 0.3" 150 2 --input "$WORK/small.csv" --method bh --theta 0.3
+expect_success "--method bh in 1-D" 150 1 --input "$WORK/small.csv" --method bh --dims 1
+expect_success "--method barnes-hut in 3-D" 150 3 --input "$WORK/small.csv" --method barnes-hut --dims 3
+# Many duplicate rows (every row repeated 6 times) through Barnes-Hut: finite output.
+for k in 1 2 3 4 5 6; do head -n 50 "$DATA/digits.csv"; done >"$WORK/dup300.csv"
+expect_success "duplicate rows, --method bh" 300 2 --input "$WORK/dup300.csv" --method bh --perplexity 10
+
 head -n 300 "$DATA/digits.csv" >"$WORK/rows300.csv"
 expect_success "--knn approx (300 rows)" 300 2 --input "$WORK/rows300.csv" --knn approx
 expect_success "--knn exact" 150 2 --input "$WORK/small.csv" --knn exact
@@ -290,7 +297,7 @@ if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
     for opt in --input --output --dims --perplexity --iterations --exaggeration-iterations --exaggeration \
         --learning-rate --seed --threads --init --method --labels --plot --verbose --quiet --help --version \
         --distances --knn-graph --affinities --points --no-symmetrize --no-normalize --knn --metric --affinity \
-        --perplexities --uniform-k; do
+        --perplexities --uniform-k --theta; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -334,7 +341,9 @@ expect_failure "--iterations 1e3" 2 --input "$WORK/small.csv" --output "$OUT" --
 expect_failure "exaggeration iterations > iterations" 2 --input "$WORK/small.csv" --output "$OUT" \
     --iterations 100 --exaggeration-iterations 200
 expect_failure "--init spectral" 2 --input "$WORK/small.csv" --output "$OUT" --init spectral
-expect_failure "--method bh" 2 --input "$WORK/small.csv" --output "$OUT" --method bh
+expect_failure "--method fmm" 2 --input "$WORK/small.csv" --output "$OUT" --method fmm
+expect_failure "--theta -1" 2 --input "$WORK/small.csv" --output "$OUT" --method bh --theta -1
+expect_failure "--theta nan" 2 --input "$WORK/small.csv" --output "$OUT" --theta nan
 expect_failure "missing --output" 2 --input "$WORK/small.csv"
 expect_failure "option without its value" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity
 expect_failure "--plot with --dims 1" 2 --input "$WORK/small.csv" --output "$OUT" --dims 1 --plot "$WORK/fail/p.png"

@@ -65,6 +65,8 @@ struct Config {
     std::uint64_t seed = 42;
     unsigned threads = 0;
     InitKind init = InitKind::pca;
+    tsne::Method method = tsne::Method::automatic;
+    double theta = 0.5;
     bool verbose = false, quiet = false;
     std::vector<std::string> given;  ///< options as given on the command line, in order
 };
@@ -125,8 +127,13 @@ t-SNE:
                             not depend on it
   --init pca|random         initial embedding: first principal components or random
                             (default pca with --input, random with the precomputed inputs)
-  --method exact            repulsion method; exact O(N^2) is the only one so far, practical up
-                            to a few ten thousand points (default exact)
+  --method auto|exact|bh    repulsion: exact O(N^2) sums, or Barnes-Hut (bh) on a quadtree
+                            (octree in 3-D, binary tree in 1-D), O(N log N); auto = exact
+                            below 1,000 points, bh above (default auto)
+  --theta T                 Barnes-Hut accuracy, >= 0: a cell is summarised when its width is
+                            below T times its distance (full width, as scikit-learn and
+                            openTSNE; Rtsne/bhtsne's theta 0.5 is 1.0 here); 0 = exact
+                            (default 0.5)
 
 Messages:
   --verbose                 print progress with the KL divergence every 50 iterations and the
@@ -173,16 +180,20 @@ std::uint64_t parse_u64(const std::string& opt, const std::string& v) {
     return x;
 }
 
-double parse_positive(const std::string& opt, const std::string& v) {
+/// A finite number, > 0 (or >= 0 with allow_zero).
+double parse_real(const std::string& opt, const std::string& v, bool allow_zero) {
     double x = 0;
     const char* b = v.data();
     const char* e = v.data() + v.size();
     if (!v.empty() && v[0] == '+') ++b;
     const auto r = std::from_chars(b, e, x);
-    if (v.empty() || r.ec != std::errc() || r.ptr != e || !std::isfinite(x) || !(x > 0))
-        usage_fail(opt, " must be a finite number > 0, got ", in_quotes(v));
+    if (v.empty() || r.ec != std::errc() || r.ptr != e || !std::isfinite(x) || !(allow_zero ? x >= 0 : x > 0))
+        usage_fail(opt, allow_zero ? " must be a finite number >= 0, got " : " must be a finite number > 0, got ",
+                   in_quotes(v));
     return x;
 }
+double parse_positive(const std::string& opt, const std::string& v) { return parse_real(opt, v, false); }
+double parse_non_negative(const std::string& opt, const std::string& v) { return parse_real(opt, v, true); }
 
 /// "30,300" → {30, 300}: at least one number, each finite and > 0.
 std::vector<double> parse_positive_list(const std::string& opt, const std::string& v) {
@@ -294,7 +305,8 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--output",     "--labels",       "--plot",       "--save-knn",     "--dims",
             "--knn",        "--metric",       "--affinity",   "--perplexity",   "--perplexities",
             "--uniform-k",  "--iterations",   "--exaggeration-iterations",      "--exaggeration",
-            "--learning-rate", "--seed",      "--threads",    "--init",         "--method"};
+            "--learning-rate", "--seed",      "--threads",    "--init",         "--method",
+            "--theta"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -368,7 +380,12 @@ Action parse_args(int argc, char** argv, Config& c) {
             else if (v == "random") c.init = InitKind::random;
             else usage_fail("--init must be pca or random, got ", in_quotes(v));
         } else if (arg == "--method") {
-            if (v != "exact") usage_fail("--method must be exact (the only method so far), got ", in_quotes(v));
+            if (v == "auto") c.method = tsne::Method::automatic;
+            else if (v == "exact") c.method = tsne::Method::exact;
+            else if (v == "bh" || v == "barnes-hut") c.method = tsne::Method::barnes_hut;
+            else usage_fail("--method must be auto, exact or bh, got ", in_quotes(v));
+        } else if (arg == "--theta") {
+            c.theta = parse_non_negative(arg, v);
         }
     }
     if (inputs.empty())
@@ -544,7 +561,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 /// The builder with the command line's policies and options.
 template <class Builder>
 auto configure(const Builder& builder, const Config& c, const Policies& p) {
-    auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init);
+    tsne::AutoRepulsion repulsion;
+    repulsion.method = c.method;
+    repulsion.barnes_hut.theta = c.theta;
+    auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init).repulsion(repulsion);
     b.options(make_options(c));
     return b;
 }
@@ -583,6 +603,7 @@ double optimize_and_write(tsne::Run<T, Dims>& run, const Config& c, const std::v
         if (c.input_kind == InputKind::affinities) std::fprintf(stderr, "\n");
         else if (c.affinity == AffinityKind::uniform) std::fprintf(stderr, " (k = %zu)\n", d.neighbors);
         else std::fprintf(stderr, " (k = %zu, %zu points missed the perplexity)\n", d.neighbors, d.not_converged);
+        std::fprintf(stderr, "tsne: repulsion %s\n", tsne::method_name(run.repulsion().chosen));
     }
     if (c.verbose) tsne::run_schedule(run, options, tsne::progress(50, std::cerr));
     else tsne::run_schedule(run, options);

@@ -570,11 +570,7 @@ inline tsne::KnnGraph<float> read_knn_graph(const std::string& path) {
     if (static_cast<std::uint64_t>(rows) > std::numeric_limits<std::uint32_t>::max())
         detail::fail(path, rows, " rows is more than the supported 2^32 - 1 points");
     const auto n = static_cast<std::size_t>(rows), k = static_cast<std::size_t>(cols / 2);
-    tsne::KnnGraph<float> g;
-    g.n = n;
-    g.k = k;
-    g.index.resize(n * k);
-    g.distance.resize(n * k);
+    auto g = tsne::KnnGraph<float>::allocate(n, k);
     std::vector<std::pair<std::uint32_t, Eigen::Index>> seen(k);
     for (Eigen::Index i = 0; i < rows; ++i) {
         for (std::size_t m = 0; m < k; ++m) {

@@ -25,7 +25,7 @@ namespace tsne {
 enum class Source { data, distances, knn, affinities };
 
 template <int Dims, class T, class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
-          class Repulsion = Exact, class Optimizer = MomentumGains, class Metric = Euclidean>
+          class Repulsion = AutoRepulsion, class Optimizer = MomentumGains, class Metric = Euclidean>
 class Embedder {
     static_assert(Dims >= 1, "Dims (the output dimension) must be at least 1");
     static_assert(is_real_v<T>, "the input's scalar type must be float or double");

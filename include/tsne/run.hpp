@@ -18,6 +18,7 @@
 #include "detail/validate.hpp"
 #include "gradient/attractive.hpp"
 #include "gradient/kl.hpp"
+#include "gradient/auto_repulsion.hpp"
 #include "gradient/repulsive_exact.hpp"
 #include "init/pca.hpp"
 #include "init/random.hpp"
@@ -49,7 +50,7 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace detail
 
-template <class T, int Dims, class Repulsion = Exact, class Optimizer = MomentumGains>
+template <class T, int Dims, class Repulsion = AutoRepulsion, class Optimizer = MomentumGains>
 class Run {
     static_assert(is_real_v<T>, "T must be float or double");
     static_assert(traits::is_repulsion<Repulsion>::value,
@@ -96,6 +97,8 @@ public:
     RowMatrix<T> embedding() const { return Y_.to_matrix(); }
     const Embedding<T, Dims>& coordinates() const noexcept { return Y_; }
     const Affinities<T>& affinities() const noexcept { return aff_; }
+    /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
+    const typename Repulsion::template state<T, Dims>& repulsion() const noexcept { return rep_; }
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
     double kl() const { return kl_divergence(aff_.P, Y_, *ex_); }
     /// KL computed on the last iteration that computed it (NaN if none).
@@ -255,7 +258,7 @@ Run<T, Dims, Repulsion, Optimizer> run_from_graph(const KnnGraph<T>& g, const Op
 /// Builds P (neighbours → affinities) and the initial embedding, and returns a Run ready to
 /// optimize. X is read, never modified or kept.
 template <int Dims, class T, class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
-          class Repulsion = Exact, class Optimizer = MomentumGains, class Metric = Euclidean>
+          class Repulsion = AutoRepulsion, class Optimizer = MomentumGains, class Metric = Euclidean>
 Run<T, Dims, Repulsion, Optimizer> prepare(const MatrixRef<T>& X, const Options& options = {},
                                            const Neighbors& neighbors = {}, const Affinity& affinity = {},
                                            const Init& init = {}, const Repulsion& repulsion = {},
@@ -292,7 +295,7 @@ Run<T, Dims, Repulsion, Optimizer> prepare(const MatrixRef<T>& X, const Options&
 
 /// From a precomputed kNN graph (N×k indices + distances, any k >= what the affinity needs).
 /// Without data, PCA init falls back to random (pass tsne::user_init(Y0) to choose).
-template <int Dims, class T, class Affinity = Perplexity, class Init = PCA, class Repulsion = Exact,
+template <int Dims, class T, class Affinity = Perplexity, class Init = PCA, class Repulsion = AutoRepulsion,
           class Optimizer = MomentumGains>
 Run<T, Dims, Repulsion, Optimizer> prepare_from_knn(const KnnGraph<T>& graph, const Options& options = {},
                                                     const Affinity& affinity = {}, const Init& init = {},
@@ -308,7 +311,7 @@ Run<T, Dims, Repulsion, Optimizer> prepare_from_knn(const KnnGraph<T>& graph, co
 }
 
 /// From a full N×N distance matrix (finite, >= 0, diagonal ignored).
-template <int Dims, class T, class Affinity = Perplexity, class Init = PCA, class Repulsion = Exact,
+template <int Dims, class T, class Affinity = Perplexity, class Init = PCA, class Repulsion = AutoRepulsion,
           class Optimizer = MomentumGains>
 Run<T, Dims, Repulsion, Optimizer> prepare_from_distances(const MatrixRef<T>& D, const Options& options = {},
                                                           const Affinity& affinity = {}, const Init& init = {},
@@ -326,7 +329,7 @@ Run<T, Dims, Repulsion, Optimizer> prepare_from_distances(const MatrixRef<T>& D,
 }
 
 /// From a ready sparse affinity matrix P (symmetrised / normalised as `how` says).
-template <int Dims, class T, class Init = PCA, class Repulsion = Exact, class Optimizer = MomentumGains>
+template <int Dims, class T, class Init = PCA, class Repulsion = AutoRepulsion, class Optimizer = MomentumGains>
 Run<T, Dims, Repulsion, Optimizer> prepare_from_affinities(const Csr<T>& P, const Options& options = {},
                                                            const PrecomputedAffinities& how = {},
                                                            const Init& init = {}, const Repulsion& repulsion = {},

@@ -2,7 +2,7 @@
 
 #include "helpers.hpp"
 
-TEST_CASE_TEMPLATE("perplexity: every row hits the target entropy; P symmetric, sums to 1", T, float, double) {
+TEST_CASE_TEMPLATE("perplexity: every row hits the target entropy, P symmetric, sums to 1", T, float, double) {
     const auto X = testing::clusters<T>(400, 10, 5, 2);
     tsne::Executor ex(2);
     for (double perp : {5.0, 30.0, 50.0}) {

@@ -59,7 +59,7 @@ TEST_CASE_TEMPLATE("PCA init: first axis std 1e-4, follows the dominant directio
     }
 }
 
-TEST_CASE("PCA init: identical points fall back to a finite random init; Dims > D pads") {
+TEST_CASE("PCA init: identical points fall back to a finite random init, Dims > D pads") {
     tsne::RowMatrix<double> X = tsne::RowMatrix<double>::Constant(40, 3, 7.0);
     tsne::Executor ex(1);
     tsne::Embedding<double, 2> Y(40);

@@ -16,7 +16,7 @@ TEST_CASE("random init: std as asked, fixed by the seed") {
     CHECK(std::sqrt(s / 2000) == doctest::Approx(1e-4).epsilon(0.05));
 }
 
-TEST_CASE("user init: copied as given; wrong shape or NaN throws") {
+TEST_CASE("user init: copied as given, wrong shape or NaN throws") {
     const auto X = testing::clusters<double>(30, 4, 2, 1);
     tsne::Executor ex(1);
     tsne::RowMatrix<double> Y0 = tsne::RowMatrix<double>::Random(30, 2);

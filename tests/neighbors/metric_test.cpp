@@ -44,7 +44,7 @@ TEST_CASE_TEMPLATE("cosine kNN equals a brute-force cosine oracle (GEMM and IVF 
                          doctest::Contains("row 7 is all zeros"), tsne::invalid_argument);
 }
 
-TEST_CASE("a user metric without a Euclidean form uses the generic path; the fluent API takes metrics") {
+TEST_CASE("a user metric without a Euclidean form uses the generic path, the fluent API takes metrics") {
     const auto X = testing::clusters<float>(120, 4, 3, 3);
     tsne::Executor ex(2);
     const auto g = tsne::BruteForce{}(tsne::MatrixRef<float>(X), 10, Manhattan{}, ex);

@@ -27,7 +27,7 @@ TEST_CASE_TEMPLATE("VP-tree equals brute force exactly (dims 1-5, duplicates), a
     check_vp<T>(30, 2, 29);  // k = N - 1
 }
 
-TEST_CASE("AutoNeighbors picks the VP-tree for low dimensions; cosine works through it") {
+TEST_CASE("AutoNeighbors picks the VP-tree for low dimensions, cosine works through it") {
     auto X = testing::clusters<float>(600, 3, 3, 8);
     X.col(0).array() += 10.0f;
     tsne::Executor ex(2);

@@ -29,11 +29,7 @@ KnnGraph<T> knn_from_distances(const MatrixRef<T>& D, std::size_t k, Exec& ex) {
     if (n < 2) detail::fail("distance matrix: need at least 2 points, got ", n);
     if (n > detail::max_points) detail::fail("distance matrix: ", n, " points is more than the supported ", detail::max_points);
     if (k == 0 || k >= n) detail::fail("k (neighbours) must be in [1, N-1] = [1, ", n - 1, "], got ", k);
-    KnnGraph<T> g;
-    g.n = n;
-    g.k = k;
-    g.index.resize(detail::checked_mul(n, k, "kNN graph"));
-    g.distance.resize(n * k);
+    auto g = KnnGraph<T>::allocate(n, k);
     ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
         std::vector<std::pair<T, std::uint32_t>> row;
         for (std::size_t i = b; i < e; ++i) {
@@ -68,11 +64,7 @@ KnnGraph<T> checked_knn(const KnnGraph<T>& in, std::size_t k) {
     if (in.k < k)
         detail::fail("kNN graph has ", in.k, " neighbours per point but the affinities need ", k,
                      " (perplexity p needs min(N-1, 3p)); lower the perplexity or give more neighbours");
-    KnnGraph<T> g;
-    g.n = n;
-    g.k = k;
-    g.index.resize(n * k);
-    g.distance.resize(n * k);
+    auto g = KnnGraph<T>::allocate(n, k);
     std::vector<std::pair<T, std::uint32_t>> row(in.k);
     std::vector<std::uint32_t> ids(in.k);
     for (std::size_t i = 0; i < n; ++i) {

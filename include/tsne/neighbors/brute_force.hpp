@@ -41,11 +41,7 @@ struct BruteForce {
                       "distance(a, b, dims); see tsne/neighbors/metric.hpp");
         const std::size_t n = static_cast<std::size_t>(X.rows());
         detail::check_k(k, n);
-        KnnGraph<T> g;
-        g.n = n;
-        g.k = k;
-        g.index.resize(detail::checked_mul(n, k, "kNN graph"));
-        g.distance.resize(n * k);
+        auto g = KnnGraph<T>::allocate(n, k);
         if constexpr (traits::is_euclidean_embeddable<Metric>::value) {
             const detail::SearchData<T> data(X, metric);
             const std::size_t qb = std::max<std::size_t>(1, query_block), rb = std::max<std::size_t>(1, reference_block);

@@ -136,11 +136,7 @@ struct IVF {
         }
 
         // ---- search: one task per cluster --------------------------------------------------------
-        KnnGraph<T> g;
-        g.n = n;
-        g.k = k;
-        g.index.resize(detail::checked_mul(n, k, "kNN graph"));
-        g.distance.resize(n * k);
+        auto g = KnnGraph<T>::allocate(n, k);
         const std::size_t chunk = 4096;
         ex.parallel_for(C, 1, [&](std::size_t c0, std::size_t c1) {
             std::vector<unsigned char> mark(C);

@@ -37,11 +37,7 @@ struct VPTree {
         detail::check_k(k, n);
         const detail::SearchData<T> data(X, metric);
         Tree<T> tree = build(data, n);
-        KnnGraph<T> g;
-        g.n = n;
-        g.k = k;
-        g.index.resize(detail::checked_mul(n, k, "kNN graph"));
-        g.distance.resize(n * k);
+        auto g = KnnGraph<T>::allocate(n, k);
         ex.parallel_for(n, 256, [&](std::size_t b, std::size_t e) {
             detail::KBest<T> h(k);
             std::vector<std::uint32_t> stack;

@@ -1,0 +1,69 @@
+#pragma once
+// The default repulsion policy: picks Exact or Barnes-Hut by the number of points and the output
+// dimension when the run starts, or uses the method the caller names (this is what the CLI's
+// --method sets). The choice is made once per run, so results stay deterministic.
+//
+// Automatic rule (measured on this project's benchmarks, see benchmarks/RESULTS.md):
+//   N < exact_below (default 1,000) or Dims > 3  → Exact (as fast as Barnes-Hut below ~1,000
+//                                                   points here, and exact)
+//   otherwise                                     → Barnes-Hut (θ = 0.5)
+#include <cstddef>
+#include <type_traits>
+#include <variant>
+
+#include "../detail/embedding.hpp"
+#include "../error.hpp"
+#include "barnes_hut.hpp"
+#include "repulsive_exact.hpp"
+
+namespace tsne {
+
+/// Repulsion methods, for AutoRepulsion::method.
+enum class Method { automatic, exact, barnes_hut };
+
+inline const char* method_name(Method m) noexcept {
+    switch (m) {
+        case Method::automatic: return "auto";
+        case Method::exact: return "exact";
+        case Method::barnes_hut: return "barnes-hut";
+    }
+    return "?";
+}
+
+/// Repulsion policy that delegates to Exact or BarnesHut. See policies.hpp for the contract.
+struct AutoRepulsion {
+    Method method = Method::automatic;  ///< automatic: by N and Dims (rule above)
+    std::size_t exact_below = 1000;     ///< automatic uses Exact below this many points
+    Exact exact{};                      ///< configuration used when Exact runs
+    BarnesHut barnes_hut{};             ///< configuration used when Barnes-Hut runs (θ = 0.5)
+
+    /// The method a run of n points in `dims` dimensions uses (Barnes-Hut needs dims <= 3).
+    Method choose(std::size_t n, int dims) const noexcept {
+        if (method != Method::automatic) return method;
+        return n < exact_below || dims > 3 ? Method::exact : Method::barnes_hut;
+    }
+
+    template <class T, int Dims>
+    struct state {
+        state(const AutoRepulsion& cfg, std::size_t n) : chosen(cfg.choose(n, Dims)) {
+            switch (chosen) {
+                case Method::exact: impl.template emplace<0>(cfg.exact, n); break;
+                case Method::barnes_hut:
+                    if constexpr (Dims <= 3) impl.template emplace<1>(cfg.barnes_hut, n);
+                    else detail::fail("method barnes_hut supports 1-, 2- and 3-D output, not ", Dims, "-D");
+                    break;
+                case Method::automatic: break;
+            }
+        }
+        template <class Exec>
+        double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
+            return std::visit([&](auto& s) { return s(Y, R, ex); }, impl);
+        }
+        Method chosen;  ///< never automatic
+        // Above 3-D the Barnes-Hut slot is a second Exact state that is never used.
+        using bh_state = std::conditional_t<(Dims <= 3), BarnesHut::state<T, Dims>, Exact::state<T, Dims>>;
+        std::variant<Exact::state<T, Dims>, bh_state> impl{std::in_place_index<0>, Exact{}, 0};
+    };
+};
+
+}  // namespace tsne
