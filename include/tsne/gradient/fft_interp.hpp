@@ -21,18 +21,25 @@
 //   2-D Gaussian σ 5, N 500 / 3000          9.1e-3 / 4.4e-3            5e-5 / 3e-5
 //   2-D 4 tight blobs, N 500 / 3000         1.8e-2 / 7.7e-3            6.8e-3 / 1.8e-3
 //   2-D Gaussian σ 30 (extent ~200)         3.4e-2 / 4.9e-2            1.1e-3 / 3e-4
-//   1-D, same shapes                        up to 5.4e-2               up to 7e-4
+//   1-D (width 0.5), same shapes            up to 5.6e-3               up to 7e-4
 // The error of R is dominated by the near field (pairs within a box or two), so sparse maps (few
 // points per box) show the largest relative error; it falls roughly 3–4x per extra node (p = 4:
 // about 1.6e-2 where p = 3 gives 5.6e-2) and ~8x when max_box_width halves. The tests assert
-// R < 0.05 (2-D), < 0.1 (1-D) and Z < 0.02. Z subtracts each point's interpolated self-interaction
-// (not 1), which removes the error that otherwise dominates Z for sparse maps. End to end on
-// Fashion-MNIST 70k (perplexity 30, 750 iterations, 2 threads on a busy 2-core machine, Eigen FFT;
-// bench_fft_e2e, scored with eval_embedding.py): p = 3: wall 63 s, KL 2.5705, recall@10 0.3829,
-// late/early per-iteration 150/43.5 ms; p = 4: wall 106 s, KL 2.5449, recall@10 0.3872,
-// 331/57.6 ms. Wider boxes are far cheaper but lose accuracy: p = 4, max_box_width 2: wall 50 s,
-// run KL 2.676; p = 3, width 2: 41 s, run KL 2.719. (The targets, wall <= 20 s with late <= 2x early, are NOT met with Eigen's
-// FFT; the former SIMD Stockham FFT gave p = 3: 16.2 s, p = 4: 21.2 s.)
+// R < 0.05 (2-D), < 0.02 (1-D) and Z < 0.02. Z subtracts each point's interpolated self-interaction
+// (not 1), which removes the error that otherwise dominates Z for sparse maps.
+//
+// Against Barnes-Hut (bench_fft_accuracy on a finished Fashion-MNIST 70k map, extent ~200, float,
+// 1 thread; benchmarks/RESULTS.md): 2-D, p = 3, width 1: ‖ΔR‖/‖R‖ 2.8e-2 in 129 ms per call (grid
+// L 1350, kissfft about half of it); p = 4: 8.2e-3 in 214 ms; Barnes-Hut θ = 0.5: 6.6e-3 in about
+// a tenth of FFT's time (9.5 vs 168 ms in one run). On denser maps of the same extent (the 70k map
+// repeated with jitter) FFT needs 6.6x, 3.7x and 2.6x Barnes-Hut's time at 140k, 280k and 560k
+// points, and its cost per added point is higher than Barnes-Hut's (0.20 vs 0.15 ms per 1,000):
+// in 2-D this implementation with Eigen's FFT does not catch up with Barnes-Hut at any N measured
+// here, so AutoRepulsion keeps Barnes-Hut for 2-D (FFT remains selectable). 1-D, width 0.5:
+// 6.2e-3 in 2.6 ms per call against Barnes-Hut's 3.3e-2 in 3.1 ms, so AutoRepulsion picks FFT for
+// 1-D. End to end on Fashion-MNIST 70k (2 threads, 750 iterations, a busy machine): 2-D FFT 59 s,
+// late/early per iteration 150/40 ms, run KL 2.571 (Barnes-Hut: 14 s, KL 2.545 on a quiet one);
+// 1-D FFT 15.2 s (BH 16.5 s), same KL.
 //
 // Caching: potentials depend only on node *differences*, so the grid may move with the embedding
 // for free; the kernel's transform depends only on (h, nb, L). h is quantised on a geometric
@@ -62,16 +69,11 @@
 // transform out of line (EIGEN_DONT_INLINE, one compiled copy per F) restored bit-identity. The
 // real-input / HalfSpectrum path is never used (its temporaries are shared inside the object).
 // Kissfft cannot transform length 1; grid lengths are always >= 3.
-// KNOWN BUG (FFTW backend only, already present before the switch to Eigen): the degenerate-input
-// test crashes with SIGSEGV inside libfftw3 in state<double, 1> (1-D, extent ~1e4, so a very long
-// 1-D grid); every other FFT test passes with -DTSNE_FFTW=ON. FFTW_MEASURE planning not tried.
-// Cost (float, 2 threads on a 2-core machine shared with another job, so 2 threads barely beat 1):
-// bench_kernels BM_FFT, N 70k: spread 10 (L 375) 12.3 ms (1 thread) / 17.4 ms (2 threads);
-// spread 100 (L 1350) 117 / 121 ms; N 10k: spread 10 (L 360) 8.2 / 11.8 ms, spread 100 (L 1080)
-// 83 / 84 ms. The former hand-written SIMD Stockham FFT took 14.5 ms at N 70k, L 1350: kissfft is
-// scalar and about 7x slower on the late, large grids, which now dominate a 70k run (late
-// iterations ~3.5x (p = 3) to ~6x (p = 4) the early ones, see above). Transforms run in the
-// embedding's precision T.
+// FFTW's new-array execute needs the planning arrays' real-imaginary separation: every transform
+// runs on a Worker's buffers, whose layout the plans are made for (Transform below).
+// Cost of the pieces (perf, 70k late map, 1 thread): kissfft ~50 %, moving data between the grid
+// and the transform buffers ~15 %, spreading and interpolation most of the rest. Transforms run in
+// the embedding's precision T.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -107,6 +109,29 @@ inline std::size_t smooth_ceil(std::size_t n) {
             while (r % f == 0) r /= f;
         if (r == 1) return m;
     }
+}
+
+/// FFT length for a convolution needing at least n entries per axis. FFTW: smooth_ceil(n). Eigen's
+/// kissfft is much slower on some smooth lengths than on their neighbours (long radix-2 and
+/// radix-3 chains: float on this machine, 1296 takes 15.6 us and 1350 10.3 us; 1536 21.8 us and
+/// 1600 9.5 us). From 100 to 3000 the length is the next of those where no longer length has a
+/// smaller 2-D cost L·t(L) (a scan of every 2^a 3^b 5^c length, see benchmarks/RESULTS.md);
+/// above, the next smooth length with a factor 5.
+inline std::size_t fft_length(std::size_t n) {
+#ifndef TSNE_USE_FFTW
+    static constexpr std::size_t fast[] = {
+        100,  120,  125,  135,  150,  160,  180,  200,  225,  240,  250,  270,  300,  320,
+        360,  375,  400,  405,  450,  480,  500,  540,  600,  625,  640,  675,  720,  750,
+        800,  810,  900,  960,  1000, 1024, 1080, 1125, 1200, 1280, 1350, 1440, 1500, 1600,
+        1620, 1800, 1875, 1920, 2000, 2025, 2160, 2250, 2400, 2500, 2560, 2700, 2880, 3000};
+    if (n > 96) {
+        for (std::size_t m : fast)
+            if (m >= n) return m;
+        for (std::size_t m = smooth_ceil(n);; m = smooth_ceil(m + 1))
+            if (m % 5 == 0) return m;
+    }
+#endif
+    return smooth_ceil(n);
 }
 
 template <class F>
@@ -147,48 +172,64 @@ inline std::mutex& fftw_planner_mutex() {
 }
 
 /// FFTW plans for one length, for 1 and for lanes<F> interleaved sequences (split format), made
-/// once per grid and shared by every worker. Planned on 64-byte aligned buffers; the workers only
-/// pass such buffers, so the plans' alignment assumptions hold.
+/// once per grid and shared by every worker. FFTW's new-array execute requires the alignment and
+/// the separation between real and imaginary parts of the planning arrays: plans are made on
+/// 64-byte aligned buffers with the imaginary parts L·H values after the real ones (H = 1 or
+/// lanes<F>), the layout of a Worker of that size; the inverse (computed as swap ∘ DFT ∘ swap)
+/// has its own plans with the opposite separation. Calling with any other layout is undefined
+/// (it crashed inside libfftw3 before the layout was fixed).
 template <class F>
 class Transform {
     using api = fftw_api<F>;
 
 public:
     explicit Transform(std::size_t L) : L_(L) {
-        const std::size_t H = lanes<F>;
-        avector<F> a(L * H), b(L * H), c(L * H), d(L * H);
         std::lock_guard<std::mutex> g(fftw_planner_mutex());
-        one_ = api::make(static_cast<int>(L), 1, a.data(), b.data(), c.data(), d.data());
-        many_ = api::make(static_cast<int>(L), static_cast<int>(H), a.data(), b.data(), c.data(), d.data());
-        if (!one_ || !many_) {
-            if (one_) api::destroy(one_);
-            if (many_) api::destroy(many_);
-            detail::throw_with<runtime_error>("FFTW could not plan an FFT of length ", L);
+        for (int k = 0; k < 2; ++k) {
+            const std::size_t H = k == 0 ? 1 : lanes<F>, S = L * H;
+            avector<F> x(2 * S), y(2 * S);
+            plans_[k][0] = api::make(static_cast<int>(L), static_cast<int>(H), x.data(), x.data() + S, y.data(),
+                                     y.data() + S);
+            plans_[k][1] = api::make(static_cast<int>(L), static_cast<int>(H), x.data() + S, x.data(), y.data() + S,
+                                     y.data());
         }
+        for (auto& pk : plans_)
+            for (auto& pl : pk)
+                if (!pl) {
+                    release();
+                    detail::throw_with<runtime_error>("FFTW could not plan an FFT of length ", L);
+                }
     }
     Transform(const Transform&) = delete;
     Transform& operator=(const Transform&) = delete;
     ~Transform() {
         std::lock_guard<std::mutex> g(fftw_planner_mutex());
-        api::destroy(one_);
-        api::destroy(many_);
+        release();
     }
     std::size_t size() const noexcept { return L_; }
     struct Scratch {  // FFTW plans are shared: executing a plan is thread-safe
         explicit Scratch(std::size_t) {}
     };
-    /// Same contract as the Eigen backend; H must be 1 or lanes<F>.
+    /// Same contract as the Eigen backend; H must be 1 or lanes<F>, and xi − xr = yi − yr = L·H.
     void fwd(Scratch&, F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
-        api::run(H == 1 ? one_ : many_, xr, xi, yr, yi);
+        api::run(plans_[H == 1 ? 0 : 1][0], xr, xi, yr, yi);
     }
     /// Unnormalised inverse: IDFT(x) = swap(DFT(swap(x))) in split format.
     void inv(Scratch&, F* xr, F* xi, F* yr, F* yi, std::size_t H) const {
-        api::run(H == 1 ? one_ : many_, xi, xr, yi, yr);
+        api::run(plans_[H == 1 ? 0 : 1][1], xi, xr, yi, yr);
     }
 
 private:
+    void release() noexcept {
+        for (auto& pk : plans_)
+            for (auto& pl : pk)
+                if (pl) {
+                    api::destroy(pl);
+                    pl = nullptr;
+                }
+    }
     std::size_t L_;
-    typename api::plan one_, many_;
+    typename api::plan plans_[2][2] = {};
 };
 #else
 /// Eigen's FFT module (unsupported/Eigen/FFT, kissfft) for one length L, applied to H
@@ -247,8 +288,20 @@ private:
 template <class F>
 class Worker {
 public:
-    Worker(std::size_t size, std::size_t L) : xr(size), xi(size), yr(size), yi(size), fft(L) {}
-    avector<F> xr, xi, yr, yi;
+    Worker(std::size_t size, std::size_t L)
+        : x_(2 * size), y_(2 * size), xr(x_.data()), xi(x_.data() + size), yr(y_.data()), yi(y_.data() + size),
+          fft(L) {}
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+private:
+    avector<F> x_, y_;
+
+public:
+    /// Split-complex input and output: the imaginary parts follow the real ones at a distance of
+    /// `size` values, the layout FFTW's plans are made for (FFTW requires the same real-imaginary
+    /// separation at execution as at planning).
+    F *xr, *xi, *yr, *yi;
     typename Transform<F>::Scratch fft;
 };
 
@@ -324,8 +377,11 @@ struct FFT {
     /// coarser interpolation of a compact embedding. Range [1, max_boxes].
     int min_boxes = 50;
     /// Largest box width in embedding units. The kernel varies on a scale of 1, so wider boxes lose
-    /// accuracy quickly; narrower ones cost (1/width)^Dims more FFT work. Must be > 0.
-    double max_box_width = 1.0;
+    /// accuracy quickly; narrower ones cost (1/width)^Dims more FFT work. Must be >= 0; 0 means
+    /// automatic: 1 in 2-D (FIt-SNE's and openTSNE's value), 0.5 in 1-D, where the grid costs
+    /// little (Fashion-MNIST 70k, finished 1-D map: error of R 6.2e-2 at width 1, 6.2e-3 at 0.5,
+    /// same time per call; benchmarks/RESULTS.md).
+    double max_box_width = 0.0;
     /// Cap on boxes per axis in 2-D (in 1-D the cap is max_boxes² boxes: about the same memory).
     /// Beyond it (embeddings spread over more than about max_boxes / 1.1 units) boxes get wider
     /// than max_box_width, trading accuracy (error grows roughly like width³) for bounded memory
@@ -337,7 +393,7 @@ struct FFT {
 
     FFT() = default;
     /// FFT(3, 50) = FIt-SNE's defaults: 3 nodes per box, at least 50 boxes per axis.
-    explicit FFT(int nodes_per_box_, int min_boxes_ = 50, double max_box_width_ = 1.0, int max_boxes_ = 400)
+    explicit FFT(int nodes_per_box_, int min_boxes_ = 50, double max_box_width_ = 0.0, int max_boxes_ = 400)
         : nodes_per_box(nodes_per_box_), min_boxes(min_boxes_), max_box_width(max_box_width_),
           max_boxes(max_boxes_) {
         validate();
@@ -349,8 +405,8 @@ struct FFT {
         if (max_boxes < 1 || max_boxes > 4096) detail::fail("FFT max_boxes must be in [1, 4096], got ", max_boxes);
         if (min_boxes < 1 || min_boxes > max_boxes)
             detail::fail("FFT min_boxes must be in [1, max_boxes = ", max_boxes, "], got ", min_boxes);
-        if (!(max_box_width > 0) || !std::isfinite(max_box_width))
-            detail::fail("FFT max_box_width must be finite and > 0, got ", max_box_width);
+        if (!(max_box_width >= 0) || !std::isfinite(max_box_width))
+            detail::fail("FFT max_box_width must be finite and >= 0 (0 = automatic), got ", max_box_width);
     }
 
     /// The grid a state works on (exposed for tests and diagnostics).
@@ -373,6 +429,7 @@ struct FFT {
         state(const FFT& cfg, std::size_t n_points)
             : cfg_{cfg.nodes_per_box, cfg.min_boxes, cfg.max_box_width, cfg.max_boxes}, n_(n_points) {
             cfg.validate();
+            if (cfg_.max_box_width == 0) cfg_.max_box_width = Dims == 1 ? 0.5 : 1.0;
             const int p = cfg_.nodes_per_box;
             for (int k = 0; k < p; ++k) {
                 double den = 1;
@@ -427,7 +484,7 @@ struct FFT {
             std::size_t nb = std::max<std::size_t>(static_cast<std::size_t>(cfg_.min_boxes),
                                                    static_cast<std::size_t>(std::ceil(range * headroom / g.h)));
             nb = std::min(nb, box_cap());
-            g.L = fft_detail::smooth_ceil(2 * p * nb - 1);
+            g.L = fft_detail::fft_length(2 * p * nb - 1);
             // The smooth length usually has room for a few more boxes: take them (free headroom).
             g.nb = std::min(std::max(nb, (g.L + 1) / (2 * p)), box_cap());
             g.n = p * g.nb;
@@ -518,7 +575,7 @@ struct FFT {
             }
             if constexpr (Dims == 1) {
                 auto w = pool_->acquire();
-                F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                 for (std::size_t i = 0; i < L; ++i) {
                     const double r = offset(i);
                     xr[i] = r < 0 ? F(0) : static_cast<F>(kernel(r * r));
@@ -535,7 +592,7 @@ struct FFT {
                 fft_detail::avector<F> sr(L * Lp, F(0)), si(L * Lp, F(0));
                 ex.parallel_for(tiles, 1, [&](std::size_t b, std::size_t e) {
                     auto w = pool_->acquire();
-                    F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                    F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                     for (std::size_t tile = b; tile < e; ++tile) {
                         const std::size_t r0 = tile * H, nt = std::min(H, L - r0);
                         for (std::size_t c = 0; c < L; ++c) {
@@ -558,7 +615,7 @@ struct FFT {
                 const F scale = F(1) / (static_cast<F>(L) * static_cast<F>(L));
                 ex.parallel_for(tiles, 1, [&](std::size_t b, std::size_t e) {
                     auto w = pool_->acquire();
-                    F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                    F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                     for (std::size_t tile = b; tile < e; ++tile) {
                         for (std::size_t r = 0; r < L; ++r) {
                             std::copy_n(&sr[r * Lp + tile * H], H, xr + r * H);
@@ -668,7 +725,7 @@ struct FFT {
         void convolve_1d() {
             const std::size_t L = grid_.L, n = grid_.n;
             auto w = pool_->acquire();
-            F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+            F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
             // (1 + i·y), then (y² + 0i): the kernel's transform is real, so real and imaginary
             // parts stay separate.
             for (int pass = 0; pass < 2; ++pass) {
@@ -706,7 +763,7 @@ struct FFT {
             // transform to 0).
             ex.parallel_for(row_tiles, 1, [&](std::size_t b, std::size_t e) {
                 auto w = pool_->acquire();
-                F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                 for (std::size_t tile = b; tile < e; ++tile) {
                     const std::size_t r0 = tile * H, nt = std::min(H, n - r0);
                     for (std::size_t g = 0; g < 2; ++g) {
@@ -734,7 +791,7 @@ struct FFT {
             // the kernel's transform, inverse; only the first n rows of the result are needed.
             ex.parallel_for(Lp / H, 1, [&](std::size_t b, std::size_t e) {
                 auto w = pool_->acquire();
-                F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                 for (std::size_t tile = b; tile < e; ++tile) {
                     const std::size_t c0 = tile * H;
                     const F* k = &khat_[tile * L * H];
@@ -763,7 +820,7 @@ struct FFT {
             // Rows back; keep the first n columns.
             ex.parallel_for(row_tiles, 1, [&](std::size_t b, std::size_t e) {
                 auto w = pool_->acquire();
-                F *xr = w->xr.data(), *xi = w->xi.data(), *yr = w->yr.data(), *yi = w->yi.data();
+                F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
                 for (std::size_t tile = b; tile < e; ++tile) {
                     const std::size_t r0 = tile * H, nt = std::min(H, n - r0);
                     for (std::size_t g = 0; g < 2; ++g) {
