@@ -16,9 +16,11 @@
 //                                                   more per added point: no crossover was found
 //                                                   (see gradient/fft_interp.hpp).
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <variant>
 
+#include "../detail/binary_io.hpp"
 #include "../detail/embedding.hpp"
 #include "../error.hpp"
 #include "barnes_hut.hpp"
@@ -58,23 +60,33 @@ struct AutoRepulsion {
 
     template <class T, int Dims>
     struct state {
-        state(const AutoRepulsion& cfg, std::size_t n) : chosen(cfg.choose(n, Dims)) {
-            switch (chosen) {
-                case Method::exact: impl.template emplace<0>(cfg.exact, n); break;
-                case Method::barnes_hut:
-                    if constexpr (Dims <= 3) impl.template emplace<1>(cfg.barnes_hut, n);
-                    else detail::fail("method barnes_hut supports 1-, 2- and 3-D output, not ", Dims, "-D");
-                    break;
-                case Method::fft:
-                    if constexpr (Dims <= 2) impl.template emplace<2>(cfg.fft, n);
-                    else detail::fail("method fft supports 1- and 2-D output, not ", Dims, "-D; use barnes_hut");
-                    break;
-                case Method::automatic: break;
-            }
+        state(const AutoRepulsion& cfg, std::size_t n)
+            : chosen(cfg.choose(n, Dims)), exact_(cfg.exact), bh_(cfg.barnes_hut), fft_(cfg.fft), n_(n) {
+            emplace(chosen);
         }
         template <class Exec>
         double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
             return std::visit([&](auto& s) { return s(Y, R, ex); }, impl);
+        }
+        /// The persistent part (the method, then the method's own state), for Run::save / load.
+        void save(std::ostream& os) const {
+            detail::write_tag(os, "AUTO");
+            detail::write_pod(os, static_cast<std::uint32_t>(chosen));
+            std::visit([&](const auto& s) {
+                if constexpr (detail::has_state_io<std::decay_t<decltype(s)>>::value) s.save(os);
+            }, impl);
+        }
+        void load(std::istream& is) {
+            detail::read_tag(is, "AUTO");
+            const auto m = detail::read_pod<std::uint32_t>(is, "repulsion method");
+            if (m < 1 || m > 3) detail::fail("run state: unknown repulsion method ", m);
+            if (static_cast<Method>(m) != chosen) {
+                chosen = static_cast<Method>(m);
+                emplace(chosen);
+            }
+            std::visit([&](auto& s) {
+                if constexpr (detail::has_state_io<std::decay_t<decltype(s)>>::value) s.load(is);
+            }, impl);
         }
         Method chosen;  ///< never automatic
         // Where a method does not exist (Barnes-Hut above 3-D, FFT above 2-D) its slot is an
@@ -82,6 +94,28 @@ struct AutoRepulsion {
         using bh_state = std::conditional_t<(Dims <= 3), BarnesHut::state<T, Dims>, Exact::state<T, Dims>>;
         using fft_state = std::conditional_t<(Dims <= 2), FFT::state<T, Dims>, Exact::state<T, Dims>>;
         std::variant<Exact::state<T, Dims>, bh_state, fft_state> impl{std::in_place_index<0>, Exact{}, 0};
+
+    private:
+        void emplace(Method m) {
+            const std::size_t n = n_;
+            switch (m) {
+                case Method::exact: impl.template emplace<0>(exact_, n); break;
+                case Method::barnes_hut:
+                    if constexpr (Dims <= 3) impl.template emplace<1>(bh_, n);
+                    else detail::fail("method barnes_hut supports 1-, 2- and 3-D output, not ", Dims, "-D");
+                    break;
+                case Method::fft:
+                    if constexpr (Dims <= 2) impl.template emplace<2>(fft_, n);
+                    else detail::fail("method fft supports 1- and 2-D output, not ", Dims, "-D; use barnes_hut");
+                    break;
+                case Method::automatic: break;
+            }
+        }
+        // The method configurations (AutoRepulsion itself is incomplete here), kept for load().
+        Exact exact_;
+        BarnesHut bh_;
+        FFT fft_;
+        std::size_t n_;
     };
 };
 

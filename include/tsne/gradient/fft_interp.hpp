@@ -92,6 +92,7 @@
 #include <unsupported/Eigen/FFT>
 #endif
 
+#include "../detail/binary_io.hpp"
 #include "../detail/embedding.hpp"
 #include "../error.hpp"
 #include "../parallel/parallel_for.hpp"
@@ -452,6 +453,36 @@ struct FFT {
             return interpolate(Y, R, ex);
         }
 
+        /// The persistent part (the grid), for Run::save / Run::load: a state restored from it
+        /// makes the same grid decisions as the state it was saved from, so a resumed run is
+        /// bit-identical to an uninterrupted one.
+        void save(std::ostream& os) const {
+            detail::write_tag(os, "FFTG");
+            detail::write_pod(os, grid_.h);
+            for (std::uint64_t v : {std::uint64_t(grid_.nb), std::uint64_t(grid_.n), std::uint64_t(grid_.L)})
+                detail::write_pod(os, v);
+        }
+        void load(std::istream& is) {
+            detail::read_tag(is, "FFTG");
+            Grid g;
+            g.h = detail::read_pod<double>(is, "FFT box width");
+            g.nb = static_cast<std::size_t>(detail::read_pod<std::uint64_t>(is, "FFT boxes"));
+            g.n = static_cast<std::size_t>(detail::read_pod<std::uint64_t>(is, "FFT nodes"));
+            g.L = static_cast<std::size_t>(detail::read_pod<std::uint64_t>(is, "FFT length"));
+            if (g.L == 0) {  // saved before the first call: nothing to restore
+                grid_ = Grid{};
+                return;
+            }
+            const auto p = static_cast<std::size_t>(cfg_.nodes_per_box);
+            if (!(g.h > 0) || !std::isfinite(g.h) || g.nb < 1 || g.nb > box_cap() || g.n != p * g.nb ||
+                g.L < 2 * g.n - 1 || g.L > 4 * g.n + 64)
+                detail::fail("run state: FFT grid (h ", g.h, ", boxes ", g.nb, ", nodes ", g.n, ", length ", g.L,
+                             ") does not fit this FFT configuration (nodes_per_box ", p, ", max_boxes ",
+                             cfg_.max_boxes, ")");
+            grid_ = g;
+            restored_ = true;
+        }
+
         const Grid& grid() const noexcept { return grid_; }
         /// How many times the kernel's transform has been (re)computed.
         std::size_t regrids() const noexcept { return regrids_; }
@@ -535,6 +566,7 @@ struct FFT {
             // the coordinates so box positions stay meaningful.
             range = std::max({range, 1e-6 * scale, 1e-30});
             if (!keep(range)) regrid(choose(range), ex);
+            else if (restored_) regrid(grid_, ex);  // a loaded grid: build its kernel transform
             for (int d = 0; d < Dims; ++d)
                 origin_[static_cast<std::size_t>(d)] =
                     centre_[static_cast<std::size_t>(d)] - 0.5 * static_cast<double>(grid_.nb) * grid_.h;
@@ -542,8 +574,9 @@ struct FFT {
 
         /// Recomputes the kernel's transform for a new grid.
         template <class Exec>
-        void regrid(const Grid& g, Exec& ex) {
+        void regrid(const Grid g, Exec& ex) {
             grid_ = g;
+            restored_ = false;
             ++regrids_;
             const std::size_t L = g.L, n = g.n, H = fft_detail::lanes<F>;
             const std::size_t p = static_cast<std::size_t>(cfg_.nodes_per_box);
@@ -926,6 +959,7 @@ struct FFT {
         double diam2_ = 0;
         Grid grid_;
         std::size_t regrids_ = 0;
+        bool restored_ = false;  // grid_ came from load(): its transform is not built yet
         std::unique_ptr<fft_detail::WorkerPool<F>> pool_ = std::make_unique<fft_detail::WorkerPool<F>>();  // holds a mutex: on the heap so the state moves
         std::unique_ptr<fft_detail::Transform<F>> fft_;
         simd::aligned_vector<F> khat_, charges_, pot_, w_;
