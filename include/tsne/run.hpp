@@ -181,7 +181,7 @@ public:
         detail::read_tag(is, "PCSR");
         const auto nnz = detail::read_pod<std::uint64_t>(is, "the number of affinities");
         if (nnz > n * n) detail::fail("run state: ", nnz, " affinities for ", n, " points");
-        detail::require_bytes(is, (n + 1) * 8 + nnz * (4 + sizeof(T)) + 2 * Dims * n * sizeof(T), "P and the embedding");
+        detail::require_bytes(is, (n + 1) * 8 + nnz * (4 + sizeof(T)) + Dims * n * sizeof(T), "P and the embedding");
         std::vector<std::uint64_t> rp(P.n + 1);
         detail::read_array(is, rp.data(), rp.size(), "P's row offsets");
         P.row_ptr.assign(rp.begin(), rp.end());
