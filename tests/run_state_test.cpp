@@ -55,6 +55,20 @@ TEST_CASE("run state: save, load and continue equals one uninterrupted run, bit 
     check_resume<2, double>(tsne::AutoRepulsion{}, 45);      // automatic: Exact below 1,000 points
 }
 
+TEST_CASE("run state: dof is saved and restored with the run") {
+    const auto X = testing::clusters<float>(300, 6, 3, 8);
+    auto run = tsne::embed<2>(X).threads(2).dof(0.5).prepare();
+    CHECK(run.dof() == 0.5);
+    run.optimize(10, tsne::exaggerated());
+    std::stringstream file;
+    run.save(file);
+    auto loaded = decltype(run)::load(file);
+    CHECK(loaded.dof() == 0.5);
+    run.optimize(10);
+    loaded.optimize(10);
+    CHECK(loaded.embedding() == run.embedding());
+}
+
 TEST_CASE("run state: a loaded run keeps the saved method even if the new policy would choose another") {
     const auto X = testing::clusters<float>(300, 6, 3, 4);
     auto run = tsne::embed<2>(X).threads(1).repulsion(method(tsne::Method::barnes_hut)).prepare();
@@ -83,13 +97,15 @@ TEST_CASE("run state: truncated, foreign and mismatched files are clear errors")
     }
     std::stringstream foreign("definitely not a run state");
     CHECK_THROWS_WITH_AS(Run2f::load(foreign), doctest::Contains("not a tsne run-state file"), tsne::invalid_argument);
+    using Run3f = tsne::Run<float, 3>;
+    using Run2d = tsne::Run<double, 2>;
     std::stringstream as3d(bytes);
-    CHECK_THROWS_WITH_AS(tsne::Run<float, 3>::load(as3d), doctest::Contains("2-D"), tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(Run3f::load(as3d), doctest::Contains("2-D"), tsne::invalid_argument);
     std::stringstream asdouble(bytes);
-    CHECK_THROWS_WITH_AS(tsne::Run<double, 2>::load(asdouble), doctest::Contains("4-byte"), tsne::invalid_argument);
+    CHECK_THROWS_WITH_AS(Run2d::load(asdouble), doctest::Contains("4-byte"), tsne::invalid_argument);
     // A corrupted column index is caught.
     std::string bad = bytes;
-    const std::size_t header = 8 + 4 * 4 + 8 + 4 + 4 + 4 + 8 + (X.rows() + 1) * 8;  // up to P's columns
+    const std::size_t header = 8 + 4 * 4 + 8 + 4 + 4 + 8 + 4 + 8 + static_cast<std::size_t>(X.rows() + 1) * 8;  // to P's columns
     bad[header + 3] = '\x7f';
     std::stringstream corrupt(bad);
     CHECK_THROWS_WITH_AS(Run2f::load(corrupt), doctest::Contains("bad affinity"), tsne::invalid_argument);

@@ -207,3 +207,25 @@ TEST_CASE("run: 4-D output uses the exact method, Barnes-Hut asked for 4-D is a 
     bh.method = tsne::Method::barnes_hut;
     CHECK_THROWS_WITH_AS(tsne::embed<4>(X).repulsion(bh).prepare(), doctest::Contains("4-D"), tsne::invalid_argument);
 }
+
+TEST_CASE("run: heavy tails (dof 0.5) on digits give a finite, class-preserving map with a consistent KL") {
+    const auto X = testing::digits();
+    tsne::Options o;
+    o.iterations = 300;
+    o.early_exaggeration_iterations = 150;
+    o.dof = 0.5;
+    o.threads = 2;
+    auto run = tsne::embed<2>(X).options(o).prepare();
+    tsne::run_schedule(run, o);
+    const auto Y = run.embedding();
+    CHECK(Y.allFinite());
+    CHECK(run.dof() == 0.5);
+    CHECK(run.repulsion().chosen == tsne::Method::barnes_hut);
+    CHECK(testing::knn_accuracy(Y, testing::digit_labels()) >= 0.93);
+    // The run's own last KL (computed with Barnes-Hut's Z, before the last step) agrees with the
+    // exact KL of the same kernel.
+    CHECK(run.last_kl() == doctest::Approx(run.kl()).epsilon(0.02));
+    tsne::Options bad;
+    bad.dof = -1;
+    CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("dof"), tsne::invalid_argument);
+}

@@ -51,6 +51,8 @@ public:
     Embedder& iterations(int n) { options_.iterations = n; return *this; }
     Embedder& early_exaggeration(double factor) { options_.early_exaggeration = factor; return *this; }
     Embedder& early_exaggeration_iterations(int n) { options_.early_exaggeration_iterations = n; return *this; }
+    /// Degrees of freedom α of the t kernel (1 = standard; 0.5 reveals finer clusters).
+    Embedder& dof(double alpha) { options_.dof = alpha; return *this; }
     /// Late exaggeration: P times `factor` for the iterations after the first `start`.
     Embedder& late_exaggeration(double factor, int start) {
         options_.late_exaggeration = factor;

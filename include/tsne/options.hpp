@@ -1,6 +1,7 @@
 #pragma once
 // Plain values that configure a run. Policies (neighbour search, affinities, initialisation,
 // repulsion, optimizer) carry their own configuration; see policies.hpp.
+#include <cmath>
 #include <cstdint>
 
 #include "detail/validate.hpp"
@@ -30,6 +31,10 @@ struct Options {
     /// Iterations before late exaggeration begins, in [early_exaggeration_iterations, iterations];
     /// -1 (default) = no late phase.
     int late_exaggeration_start = -1;
+    /// Degrees of freedom α of the t kernel (Kobak et al. 2019): 1 = standard t-SNE; α < 1 (e.g.
+    /// 0.5) has heavier tails and separates finer clusters; α > 1 moves towards SNE. Supported by
+    /// Exact, Barnes-Hut and FFT; values other than 1 cost a log and an exp per pair.
+    double dof = 1.0;
     /// Seeds every random choice (random init, randomized PCA). Same seed + same input = same bits.
     std::uint64_t seed = 42;
     /// Worker threads; 0 = all hardware threads. Results do not depend on it.
@@ -50,6 +55,7 @@ struct Options {
             detail::fail("final_momentum must be in [0, 1), got ", final_momentum);
         if (kl_every < 0) detail::fail("kl_every must be >= 0, got ", kl_every);
         detail::check_positive("late_exaggeration", late_exaggeration);
+        if (!(dof > 0) || !std::isfinite(dof)) detail::fail("dof (degrees of freedom) must be finite and > 0, got ", dof);
         if (late_exaggeration_start != -1 &&
             (late_exaggeration_start < early_exaggeration_iterations || late_exaggeration_start > iterations))
             detail::fail("late_exaggeration_start must be -1 or in [early_exaggeration_iterations = ",

@@ -116,7 +116,16 @@ public:
     /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
     const typename Repulsion::template state<T, Dims>& repulsion() const noexcept { return rep_; }
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
-    double kl() const { return kl_divergence(aff_.P, Y_, *ex_); }
+    double kl() const { return kl_divergence(aff_.P, Y_, *ex_, dof_); }
+    /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
+    /// tails, finer clusters. Applies to attraction, repulsion and KL from the next iteration on.
+    void set_dof(double alpha) {
+        gradient::check_dof(alpha);
+        if constexpr (detail::has_set_dof<typename Repulsion::template state<T, Dims>>::value) rep_.set_dof(alpha);
+        else if (alpha != 1.0) detail::fail("this repulsion policy does not support dof != 1, got ", alpha);
+        dof_ = alpha;
+    }
+    double dof() const noexcept { return dof_; }
     /// KL computed on the last iteration that computed it (NaN if none).
     double last_kl() const noexcept { return last_kl_; }
     unsigned threads() const noexcept { return ex_->threads(); }
@@ -137,6 +146,7 @@ public:
         detail::write_pod(os, static_cast<std::uint64_t>(Y_.size()));
         detail::write_pod(os, static_cast<std::int32_t>(iteration_));
         detail::write_pod(os, static_cast<std::int32_t>(kl_every_));
+        detail::write_pod(os, dof_);
         const Csr<T>& P = aff_.P;
         detail::write_tag(os, "PCSR");
         detail::write_pod(os, static_cast<std::uint64_t>(P.nnz()));
@@ -173,6 +183,7 @@ public:
         const auto n = detail::read_pod<std::uint64_t>(is, "the number of points");
         const auto iteration = detail::read_pod<std::int32_t>(is, "the iteration");
         const auto kl_every = detail::read_pod<std::int32_t>(is, "kl_every");
+        const auto dof = detail::read_pod<double>(is, "dof");
         if (n == 0 || n >= (std::uint64_t{1} << 32) || iteration < 0 || kl_every < 0)
             detail::fail("run state: bad header (points ", n, ", iteration ", iteration, ", kl_every ", kl_every, ")");
         Affinities<T> aff;
@@ -204,6 +215,7 @@ public:
                 if (!std::isfinite(Y.coord(d)[i])) detail::fail("run state: non-finite coordinate of point ", i);
         Run run(std::move(aff), std::move(Y), repulsion, optimizer, threads, kl_every);
         run.iteration_ = iteration;
+        run.set_dof(dof);
         run.opt_.load(is);
         detail::read_tag(is, "REPL");
         if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) run.rep_.load(is);
@@ -272,12 +284,12 @@ private:
     void step(double exaggeration, double lr, double momentum, double* kl_out) {
         Executor& ex = *ex_;
         const std::size_t n = Y_.size();
-        gradient::attractive(aff_.P, Y_, Fa_, ex);
+        gradient::attractive(aff_.P, Y_, Fa_, ex, true, dof_);
         const double Z = rep_(Y_, Fr_, ex);
         if (!(Z > 0) || !std::isfinite(Z))
             detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1, ": normalisation Z = ", Z,
                                               " (try a smaller learning_rate)");
-        if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex);
+        if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex, dof_);
         const T alpha = static_cast<T>(exaggeration), inv_z = static_cast<T>(1.0 / Z);
         ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
             for (int d = 0; d < Dims; ++d) {
@@ -327,6 +339,7 @@ private:
     typename Optimizer::template state<T, Dims> opt_;
     int iteration_ = 0;
     int kl_every_ = 50;
+    double dof_ = 1.0;
     bool stopped_ = false;
     double last_kl_ = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> part_;
@@ -356,6 +369,7 @@ Run<T, Dims, Repulsion, Optimizer> make_run(Affinities<T> aff, Embedding<T, Dims
                                             const Repulsion& repulsion, const Optimizer& optimizer, const Timings& tm) {
     Run<T, Dims, Repulsion, Optimizer> run(std::move(aff), std::move(Y), repulsion, optimizer, options.threads,
                                            options.kl_every);
+    run.set_dof(options.dof);
     run.timings = tm;
     return run;
 }

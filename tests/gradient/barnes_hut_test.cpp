@@ -137,3 +137,35 @@ TEST_CASE("Barnes-Hut: invalid settings are rejected with the parameter named") 
     CHECK_THROWS_WITH_AS((tsne::BarnesHut::state<float, 2>(g, 10)), doctest::Contains("group_size"),
                          tsne::invalid_argument);
 }
+
+TEST_CASE("Barnes-Hut: heavy tails (dof 0.5, 2) match the exact sums, SIMD equals the scalar twin") {
+    tsne::Executor ex(2);
+    for (double alpha : {0.5, 2.0}) {
+        CAPTURE(alpha);
+        const auto Y = testing::random_embedding<double, 2>(1500, 41, 8.0);
+        tsne::Embedding<double, 2> Re(Y.size()), Rb(Y.size()), Rs(Y.size());
+        tsne::Exact::state<double, 2> exact(tsne::Exact{}, Y.size());
+        exact.set_dof(alpha);
+        const double ze = exact(Y, Re, ex);
+        tsne::BarnesHut::state<double, 2> bh(tsne::BarnesHut(0.5), Y.size());
+        bh.set_dof(alpha);
+        const double zb = bh(Y, Rb, ex);
+        tsne::BarnesHut scalar(0.5);
+        scalar.simd = false;
+        tsne::BarnesHut::state<double, 2> bs(scalar, Y.size());
+        bs.set_dof(alpha);
+        const double zs = bs(Y, Rs, ex);
+        double num = 0, den = 0, simd_gap = 0;
+        for (int d = 0; d < 2; ++d)
+            for (std::size_t i = 0; i < Y.size(); ++i) {
+                num += (Rb(i, d) - Re(i, d)) * (Rb(i, d) - Re(i, d));
+                den += Re(i, d) * Re(i, d);
+                simd_gap = std::max(simd_gap, std::abs(Rb(i, d) - Rs(i, d)) / (std::abs(Re(i, d)) + 1e-12));
+            }
+        CHECK(std::abs(zb / ze - 1) < 1.5e-2);
+        CHECK(std::sqrt(num / den) < 4e-2);
+        CHECK(zs == doctest::Approx(zb).epsilon(1e-9));
+        CHECK(simd_gap < 1e-6);
+        CHECK_THROWS_WITH_AS(bh.set_dof(0), doctest::Contains("dof"), tsne::invalid_argument);
+    }
+}

@@ -306,3 +306,34 @@ TEST_CASE("FFT repulsion: digits end to end reaches the exact run's KL") {
     CHECK(kf < ke * 1.10);  // measured +5.6%: p = 3 near-field error on a sparse 1,797-point map
     CHECK(testing::knn_accuracy(fft.embedding(), testing::digit_labels()) >= 0.95);
 }
+
+TEST_CASE_TEMPLATE("FFT repulsion: heavy tails (dof 0.5, 2) match the exact sums in 1-D and 2-D", T, float, double) {
+    tsne::Executor ex(2);
+    auto check = [&](auto dims_tag, double alpha) {
+        constexpr int D = decltype(dims_tag)::value;
+        const auto Y = embedding<T, D>(0, 2000, 51);
+        tsne::Embedding<double, D> Yd(Y.size()), Rd(Y.size());
+        for (int d = 0; d < D; ++d)
+            for (std::size_t i = 0; i < Y.size(); ++i) Yd(i, d) = static_cast<double>(Y(i, d));
+        tsne::Exact::state<double, D> exact(tsne::Exact{}, Y.size());
+        exact.set_dof(alpha);
+        const double ze = exact(Yd, Rd, ex);
+        tsne::Embedding<T, D> R(Y.size());
+        typename tsne::FFT::template state<T, D> st(tsne::FFT{}, Y.size());
+        st.set_dof(alpha);
+        const double z = st(Y, R, ex);
+        double num = 0, den = 0;
+        for (int d = 0; d < D; ++d)
+            for (std::size_t i = 0; i < Y.size(); ++i) {
+                num += (static_cast<double>(R(i, d)) - Rd(i, d)) * (static_cast<double>(R(i, d)) - Rd(i, d));
+                den += Rd(i, d) * Rd(i, d);
+            }
+        MESSAGE(D << "-D dof " << alpha << ": R " << std::sqrt(num / den) << " Z " << std::abs(z / ze - 1));
+        CHECK(std::sqrt(num / den) < 0.05);
+        CHECK(std::abs(z / ze - 1) < 0.02);
+    };
+    for (double alpha : {0.5, 2.0}) {
+        check(std::integral_constant<int, 1>{}, alpha);
+        check(std::integral_constant<int, 2>{}, alpha);
+    }
+}

@@ -73,5 +73,11 @@ struct has_state_io<S, std::void_t<decltype(std::declval<const S&>().save(std::d
                                    decltype(std::declval<S&>().load(std::declval<std::istream&>()))>>
     : std::true_type {};
 
+/// True when a repulsion state takes the t kernel's degrees of freedom (set_dof).
+template <class S, class = void>
+struct has_set_dof : std::false_type {};
+template <class S>
+struct has_set_dof<S, std::void_t<decltype(std::declval<S&>().set_dof(1.0))>> : std::true_type {};
+
 }  // namespace detail
 }  // namespace tsne

@@ -1,5 +1,6 @@
 #pragma once
-// Attractive forces F_i = Σ_j p_ij q̃_ij (y_i − y_j), q̃_ij = 1 / (1 + |y_i − y_j|²), over the sparse
+// Attractive forces F_i = Σ_j p_ij q̃_ij (y_i − y_j), q̃_ij = 1 / (1 + |y_i − y_j|²/α) (α: degrees of
+// freedom, 1 by default; see kernel.hpp), over the sparse
 // rows of P. (The t-SNE gradient is 4 (α F_attr − F_rep / Z); like bhtsne, FIt-SNE and openTSNE we
 // drop the 4, so learning rates compare with theirs.)
 // Two twins: a scalar loop (the oracle) and an xsimd kernel with lanes across a row's neighbours.
@@ -16,7 +17,7 @@ namespace tsne::gradient {
 
 template <class T, int Dims>
 void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F,
-                            std::size_t begin, std::size_t end) {
+                            std::size_t begin, std::size_t end, T inv_alpha = 1) {
     const auto y = Y.coords();
     auto f = F.coords();
     for (std::size_t i = begin; i < end; ++i) {
@@ -28,7 +29,7 @@ void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedd
                 diff[d] = y[d][i] - y[d][j];
                 d2 += diff[d] * diff[d];
             }
-            const T w = P.val[e] / (T(1) + d2);
+            const T w = P.val[e] / (T(1) + d2 * inv_alpha);
             for (int d = 0; d < Dims; ++d) acc[d] += w * diff[d];
         }
         for (int d = 0; d < Dims; ++d) f[d][i] = acc[d];
@@ -37,7 +38,7 @@ void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedd
 
 template <class A, class T, int Dims>
 void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F,
-                          std::size_t begin, std::size_t end) {
+                          std::size_t begin, std::size_t end, T inv_alpha = 1) {
     using B = xsimd::batch<T, A>;
     constexpr std::size_t W = B::size;
     const auto y = Y.coords();
@@ -57,7 +58,7 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
                 diff[d] = yi[d] - simd::gather<T, A>(y[d], idx);
                 d2 = xsimd::fma(diff[d], diff[d], d2);
             }
-            const B w = B::load_unaligned(P.val.data() + e) / (B(T(1)) + d2);
+            const B w = B::load_unaligned(P.val.data() + e) / (B(T(1)) + d2 * B(inv_alpha));
             for (int d = 0; d < Dims; ++d) acc[d] = xsimd::fma(w, diff[d], acc[d]);
         }
         T out[Dims];
@@ -69,7 +70,7 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
                 diff[d] = y[d][i] - y[d][j];
                 d2 += diff[d] * diff[d];
             }
-            const T w = P.val[e] / (T(1) + d2);
+            const T w = P.val[e] / (T(1) + d2 * inv_alpha);
             for (int d = 0; d < Dims; ++d) out[d] += w * diff[d];
         }
         for (int d = 0; d < Dims; ++d) f[d][i] = out[d];
@@ -78,10 +79,12 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
 
 /// F = attractive forces of Y under P (unexaggerated), multithreaded over fixed row blocks.
 template <class T, int Dims, class Exec>
-void attractive(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F, Exec& ex, bool use_simd = true) {
+void attractive(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F, Exec& ex, bool use_simd = true,
+                double dof = 1.0) {
+    const T inv_alpha = static_cast<T>(1.0 / dof);  // weight p_ij / (1 + d²/α); exactly d² at α = 1
     ex.parallel_for(Y.size(), default_block, [&](std::size_t b, std::size_t e) {
-        if (use_simd) attractive_rows_simd<simd::default_arch>(P, Y, F, b, e);
-        else attractive_rows_scalar(P, Y, F, b, e);
+        if (use_simd) attractive_rows_simd<simd::default_arch>(P, Y, F, b, e, inv_alpha);
+        else attractive_rows_scalar(P, Y, F, b, e, inv_alpha);
     });
 }
 

@@ -68,6 +68,12 @@ struct AutoRepulsion {
         double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
             return std::visit([&](auto& s) { return s(Y, R, ex); }, impl);
         }
+        /// Degrees of freedom α of the t kernel, forwarded to the method (all three support it).
+        void set_dof(double alpha) {
+            gradient::check_dof(alpha);
+            dof_ = alpha;
+            std::visit([&](auto& s) { s.set_dof(alpha); }, impl);
+        }
         /// The persistent part (the method, then the method's own state), for Run::save / load.
         void save(std::ostream& os) const {
             detail::write_tag(os, "AUTO");
@@ -83,6 +89,7 @@ struct AutoRepulsion {
             if (static_cast<Method>(m) != chosen) {
                 chosen = static_cast<Method>(m);
                 emplace(chosen);
+                std::visit([&](auto& s) { s.set_dof(dof_); }, impl);
             }
             std::visit([&](auto& s) {
                 if constexpr (detail::has_state_io<std::decay_t<decltype(s)>>::value) s.load(is);
@@ -116,6 +123,7 @@ struct AutoRepulsion {
         BarnesHut bh_;
         FFT fft_;
         std::size_t n_;
+        double dof_ = 1.0;
     };
 };
 

@@ -33,6 +33,7 @@
 #include "../simd/compat.hpp"
 #include "../tree/space_tree.hpp"
 #include "../tree/traversal.hpp"
+#include "kernel.hpp"
 
 namespace tsne {
 
@@ -108,9 +109,10 @@ struct InteractionList {
     }
 };
 
-/// Z_i (self included) and R_i for one point over an interaction list, scalar twin.
-template <class T, int Dims>
-T bh_point_scalar(const InteractionList<T, Dims>& L, const T* yi, T* out) {
+/// Z_i (self included) and R_i for one point over an interaction list, scalar twin (t kernel with
+/// α degrees of freedom, kernel.hpp; Unit: α = 1).
+template <class T, int Dims, bool Unit = true>
+T bh_point_scalar(const InteractionList<T, Dims>& L, const T* yi, T* out, T alpha = 1, T inv_alpha = 1) {
     T z = 0, acc[Dims] = {};
     for (std::size_t j = 0; j < L.size(); ++j) {
         T diff[Dims], d2 = 0;
@@ -118,17 +120,24 @@ T bh_point_scalar(const InteractionList<T, Dims>& L, const T* yi, T* out) {
             diff[d] = yi[d] - L.x[static_cast<std::size_t>(d)][j];
             d2 += diff[d] * diff[d];
         }
-        const T q = T(1) / (T(1) + d2), wq = L.w[j] * q;
-        z += wq;
-        for (int d = 0; d < Dims; ++d) acc[d] += wq * q * diff[d];
+        if constexpr (Unit) {
+            const T q = T(1) / (T(1) + d2), wq = L.w[j] * q;
+            z += wq;
+            for (int d = 0; d < Dims; ++d) acc[d] += wq * q * diff[d];
+        } else {
+            T w, f;
+            t_kernel<false>(d2, T(1), alpha, inv_alpha, w, f);
+            z += L.w[j] * w;
+            for (int d = 0; d < Dims; ++d) acc[d] += L.w[j] * f * diff[d];
+        }
     }
     for (int d = 0; d < Dims; ++d) out[d] = acc[d];
     return z;
 }
 
 /// SIMD version: lanes across the list (its size is a multiple of the batch width).
-template <class A, class T, int Dims>
-T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out) {
+template <class A, class T, int Dims, bool Unit = true>
+T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out, T alpha = 1, T inv_alpha = 1) {
     using B = xsimd::batch<T, A>;
     constexpr std::size_t W = B::size;
     B y[Dims], acc[Dims], z(T(0));
@@ -144,9 +153,18 @@ T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out) {
             diff[d] = y[d] - B::load_aligned(L.x[static_cast<std::size_t>(d)].data() + j);
             d2 = xsimd::fma(diff[d], diff[d], d2);
         }
-        const B q = one / (one + d2), wq = B::load_aligned(w + j) * q;
-        z += wq;
-        const B f = wq * q;
+        B f;
+        if constexpr (Unit) {
+            const B q = one / (one + d2), wq = B::load_aligned(w + j) * q;
+            z += wq;
+            f = wq * q;
+        } else {
+            B kw, kf;
+            t_kernel<false>(d2, one, alpha, inv_alpha, kw, kf);
+            const B cnt = B::load_aligned(w + j);
+            z = xsimd::fma(cnt, kw, z);
+            f = cnt * kf;
+        }
         for (int d = 0; d < Dims; ++d) acc[d] = xsimd::fma(f, diff[d], acc[d]);
     }
     for (int d = 0; d < Dims; ++d) out[d] = simd::reduce_add(acc[d]);
@@ -178,6 +196,12 @@ template <class T, int Dims>
 struct BarnesHut::state {
     state(const BarnesHut& cfg_, std::size_t n) : cfg(cfg_), z(n) { cfg.validate(); }
 
+    /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
+    void set_dof(double alpha) {
+        gradient::check_dof(alpha);
+        dof = alpha;
+    }
+
     /// Writes R (unnormalised repulsive forces) and returns Z.
     template <class Exec>
     double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
@@ -188,6 +212,8 @@ struct BarnesHut::state {
         const auto& groups = tree.groups();
         constexpr std::size_t W = simd::batch<T>::size;
         const T theta2 = static_cast<T>(cfg.theta * cfg.theta);
+        const bool unit = dof == 1.0;
+        const T a = static_cast<T>(dof), ia = static_cast<T>(1.0 / dof);
         std::array<const T*, Dims> sorted{};
         for (int d = 0; d < Dims; ++d) sorted[static_cast<std::size_t>(d)] = tree.sorted(d);
         ex.parallel_for(groups.size(), 4, [&](std::size_t gb, std::size_t ge) {
@@ -207,8 +233,11 @@ struct BarnesHut::state {
                 for (std::uint32_t s = tree.begin(target); s < tree.end(target); ++s) {
                     T yi[Dims], out[Dims];
                     for (int d = 0; d < Dims; ++d) yi[d] = sorted[static_cast<std::size_t>(d)][s];
-                    const T zi = cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*L, yi, out)
-                                          : gradient::bh_point_scalar<T, Dims>(*L, yi, out);
+                    const T zi =
+                        unit ? (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*L, yi, out)
+                                         : gradient::bh_point_scalar<T, Dims>(*L, yi, out))
+                             : (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims, false>(*L, yi, out, a, ia)
+                                         : gradient::bh_point_scalar<T, Dims, false>(*L, yi, out, a, ia));
                     // The point itself is in the list: q = 1 at distance 0, no force.
                     z[s] = static_cast<double>(zi) - 1.0;
                     const std::uint32_t i = tree.order()[s];
@@ -223,6 +252,7 @@ struct BarnesHut::state {
     }
 
     BarnesHut cfg;
+    double dof = 1.0;
     tree::SpaceTree<T, Dims> tree;
     std::vector<double> z;  ///< per point (tree order), self excluded
 

@@ -97,6 +97,7 @@
 #include "../error.hpp"
 #include "../parallel/parallel_for.hpp"
 #include "../simd/compat.hpp"
+#include "kernel.hpp"
 
 namespace tsne {
 namespace fft_detail {
@@ -483,6 +484,15 @@ struct FFT {
             restored_ = true;
         }
 
+        /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE. A change
+        /// rebuilds the kernel's transform on the next call (same grid).
+        void set_dof(double alpha) {
+            gradient::check_dof(alpha);
+            if (alpha == dof_) return;
+            dof_ = alpha;
+            if (grid_.L) restored_ = true;
+        }
+
         const Grid& grid() const noexcept { return grid_; }
         /// How many times the kernel's transform has been (re)computed.
         std::size_t regrids() const noexcept { return regrids_; }
@@ -591,7 +601,12 @@ struct FFT {
                 const std::size_t m = std::min(idx, L - idx);
                 return m < n ? static_cast<double>(m) * delta : -1.0;
             };
-            auto kernel = [](double r2) { return 1.0 / ((1 + r2) * (1 + r2)); };
+            // The force kernel (1 + r²/α)^−(α+1) (kernel.hpp); α = 1: (1 + r²)⁻².
+            const double alpha = dof_, inv_alpha = 1.0 / dof_;
+            auto kernel = [alpha, inv_alpha](double r2) {
+                if (alpha == 1.0) return 1.0 / ((1 + r2) * (1 + r2));
+                return std::pow(1 + r2 * inv_alpha, -(alpha + 1));
+            };
             // K between nodes of one box, for the self-interaction term of Z.
             const std::size_t span = 2 * p - 1;
             kself_.assign(Dims == 1 ? span : span * span, 0.0);
@@ -885,6 +900,7 @@ struct FFT {
         double interpolate(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
             const std::size_t N = Y.size();
             const std::size_t p = static_cast<std::size_t>(cfg_.nodes_per_box), n = grid_.n;
+            const double inv_alpha = 1.0 / dof_;
             const double zsum = block_sum(ex, N, point_block, [&](std::size_t b, std::size_t e) {
                 double zacc = 0;
                 for (std::size_t i = b; i < e; ++i) {
@@ -918,14 +934,17 @@ struct FFT {
                     // K̃_ii = Σ_ab w_a w_b K(x_a − x_b) (not exactly K(0) = 1); subtracting K̃_ii
                     // rather than 1 cancels that error, which dominates Z when the embedding is
                     // sparse (Z small next to N). R has no self term: y_i K̃_ii − y_i K̃_ii = 0.
-                    zacc += (1 + yy) * phi[0] - 2 * ydot + phi[Dims + 1] - self_kernel(i);
+                    // Σ_j (1 + |y_i − y_j|²/α) K_ij = w summed (exactly the α = 1 formula at α = 1).
+                    zacc += (1 + yy * inv_alpha) * phi[0] - 2 * inv_alpha * ydot + inv_alpha * phi[Dims + 1] -
+                            self_kernel(i);
                 }
                 return zacc;
             });
             // No pair is farther apart than the bounding box's diagonal, which bounds Z from below
             // (and keeps it positive when the approximation error dominates a tiny Z).
             const double dn = static_cast<double>(N);
-            const double zmin = dn * (dn - 1) / (1 + diam2_);
+            const double zmin = dof_ == 1.0 ? dn * (dn - 1) / (1 + diam2_)
+                                             : dn * (dn - 1) * std::pow(1 + diam2_ / dof_, -dof_);
             return std::max({zsum, zmin, std::numeric_limits<double>::min()});
         }
 
@@ -959,7 +978,8 @@ struct FFT {
         double diam2_ = 0;
         Grid grid_;
         std::size_t regrids_ = 0;
-        bool restored_ = false;  // grid_ came from load(): its transform is not built yet
+        bool restored_ = false;  // grid_ came from load() (or α changed): its transform is not built yet
+        double dof_ = 1.0;
         std::unique_ptr<fft_detail::WorkerPool<F>> pool_ = std::make_unique<fft_detail::WorkerPool<F>>();  // holds a mutex: on the heap so the state moves
         std::unique_ptr<fft_detail::Transform<F>> fft_;
         simd::aligned_vector<F> khat_, charges_, pot_, w_;

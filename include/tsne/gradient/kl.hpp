@@ -1,5 +1,6 @@
 #pragma once
-// KL(P ‖ Q) = Σ p_ij log(p_ij / q_ij), q_ij = q̃_ij / Z, over P's stored entries (P sums to 1).
+// KL(P ‖ Q) = Σ p_ij log(p_ij / q_ij), q_ij = w_ij / Z (w: the t kernel with α degrees of freedom,
+// kernel.hpp), over P's stored entries (P sums to 1).
 // Summed in double over fixed row blocks in block order (thread-count independent).
 #include <cmath>
 #include <cstddef>
@@ -13,7 +14,8 @@ namespace tsne {
 
 /// KL divergence given the normalisation Z of the same embedding.
 template <class T, int Dims, class Exec>
-double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exec& ex) {
+double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exec& ex, double dof = 1.0) {
+    const double inv_alpha = 1.0 / dof;  // −log w = α·log1p(d²/α); exactly log1p(d²) at α = 1
     const auto y = Y.coords();
     double psum = 0;
     const double s = block_sum(ex, P.n, 1024, [&](std::size_t b, std::size_t e) {
@@ -27,7 +29,7 @@ double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exe
                     const double diff = static_cast<double>(y[d][i]) - static_cast<double>(y[d][P.col[k]]);
                     d2 += diff * diff;
                 }
-                acc += p * (std::log(p) + std::log1p(d2));
+                acc += p * (std::log(p) + dof * std::log1p(d2 * inv_alpha));
             }
         return acc;
     });
@@ -37,11 +39,12 @@ double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exe
 
 /// KL divergence with Z computed exactly (O(N²)); for reports and tests.
 template <class T, int Dims, class Exec>
-double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, Exec& ex) {
+double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, Exec& ex, double dof = 1.0) {
     Embedding<T, Dims> R(Y.size());
     Exact::state<T, Dims> st(Exact{}, Y.size());
+    st.set_dof(dof);
     const double Z = st(Y, R, ex);
-    return kl_divergence(P, Y, Z, ex);
+    return kl_divergence(P, Y, Z, ex, dof);
 }
 
 }  // namespace tsne

@@ -9,13 +9,16 @@
 #include "../detail/embedding.hpp"
 #include "../parallel/parallel_for.hpp"
 #include "../simd/compat.hpp"
+#include "kernel.hpp"
 
 namespace tsne {
 namespace gradient {
 
-/// One row, scalar twin. Returns Σ_{j≠i} q̃_ij; writes R_i to out.
-template <class T, int Dims>
-T repulsive_row_scalar(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out) {
+/// One row, scalar twin. Returns Σ_{j≠i} w_ij; writes R_i = Σ_j f_ij (y_i − y_j) to out (w, f:
+/// the t kernel with α degrees of freedom, kernel.hpp; Unit: α = 1).
+template <class T, int Dims, bool Unit = true>
+T repulsive_row_scalar(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out, T alpha = 1,
+                       T inv_alpha = 1) {
     T z = 0, acc[Dims] = {};
     for (std::size_t j = 0; j < n; ++j) {
         if (j == i) continue;
@@ -24,17 +27,19 @@ T repulsive_row_scalar(const std::array<const T*, Dims>& y, std::size_t n, std::
             diff[d] = y[d][i] - y[d][j];
             d2 += diff[d] * diff[d];
         }
-        const T q = T(1) / (T(1) + d2);
-        z += q;
-        for (int d = 0; d < Dims; ++d) acc[d] += q * q * diff[d];
+        T w, f;
+        t_kernel<Unit>(d2, T(1), alpha, inv_alpha, w, f);
+        z += w;
+        for (int d = 0; d < Dims; ++d) acc[d] += f * diff[d];
     }
     for (int d = 0; d < Dims; ++d) out[d] = acc[d];
     return z;
 }
 
-/// One row, SIMD. The self pair contributes q = 1 exactly and no force; it is subtracted from Z.
-template <class A, class T, int Dims>
-T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out) {
+/// One row, SIMD. The self pair contributes w = 1 exactly and no force; it is subtracted from Z.
+template <class A, class T, int Dims, bool Unit = true>
+T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::size_t i, T* out, T alpha = 1,
+                     T inv_alpha = 1) {
     using B = xsimd::batch<T, A>;
     constexpr std::size_t W = B::size;
     B yi[Dims], acc[Dims], z(T(0));
@@ -50,10 +55,10 @@ T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::si
             diff[d] = yi[d] - B::load_unaligned(y[d] + j);
             d2 = xsimd::fma(diff[d], diff[d], d2);
         }
-        const B q = one / (one + d2);
-        z += q;
-        const B q2 = q * q;
-        for (int d = 0; d < Dims; ++d) acc[d] = xsimd::fma(q2, diff[d], acc[d]);
+        B w, f;
+        t_kernel<Unit>(d2, one, alpha, inv_alpha, w, f);
+        z += w;
+        for (int d = 0; d < Dims; ++d) acc[d] = xsimd::fma(f, diff[d], acc[d]);
     }
     T zs = simd::reduce_add(z);
     for (int d = 0; d < Dims; ++d) out[d] = simd::reduce_add(acc[d]);
@@ -63,9 +68,10 @@ T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::si
             diff[d] = y[d][i] - y[d][j];
             d2 += diff[d] * diff[d];
         }
-        const T q = T(1) / (T(1) + d2);
-        zs += q;
-        for (int d = 0; d < Dims; ++d) out[d] += q * q * diff[d];
+        T w, f;
+        t_kernel<Unit>(d2, T(1), alpha, inv_alpha, w, f);
+        zs += w;
+        for (int d = 0; d < Dims; ++d) out[d] += f * diff[d];
     }
     return zs - T(1);
 }
@@ -80,16 +86,27 @@ struct Exact {
     struct state {
         state(const Exact& cfg, std::size_t n) : simd(cfg.simd), zrow(n) {}
 
+        /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
+        void set_dof(double alpha) {
+            gradient::check_dof(alpha);
+            dof = alpha;
+        }
+
         /// Writes R (unnormalised repulsive forces) and returns Z.
         template <class Exec>
         double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
             const std::size_t n = Y.size();
             const auto y = Y.coords();
+            const bool unit = dof == 1.0;
+            const T a = static_cast<T>(dof), ia = static_cast<T>(1.0 / dof);
             ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
                 T out[Dims];
                 for (std::size_t i = b; i < e; ++i) {
-                    const T z = simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims>(y, n, i, out)
-                                     : gradient::repulsive_row_scalar<T, Dims>(y, n, i, out);
+                    const T z = unit ? (simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims>(y, n, i, out)
+                                             : gradient::repulsive_row_scalar<T, Dims>(y, n, i, out))
+                                     : (simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims, false>(
+                                                   y, n, i, out, a, ia)
+                                             : gradient::repulsive_row_scalar<T, Dims, false>(y, n, i, out, a, ia));
                     zrow[i] = static_cast<double>(z);
                     for (int d = 0; d < Dims; ++d) R.coord(d)[i] = out[d];
                 }
@@ -100,6 +117,7 @@ struct Exact {
         }
 
         bool simd;
+        double dof = 1.0;
         std::vector<double> zrow;
     };
 };
