@@ -432,14 +432,18 @@ inline void write_png(PendingFile& out, const Image& img) {
     write_bytes(out, png.data(), png.size());
 }
 
+/// Writes an image as a PNG file at `path` (atomically).
+inline void write_png_file(const std::string& path, const Image& img) {
+    PendingFile out(path);
+    write_png(out, img);
+    out.commit();
+}
+
 /// Renders and writes a scatter plot of Y's first two columns to `path` (atomically).
 template <class Derived>
 void write_scatter_png(const std::string& path, const Eigen::DenseBase<Derived>& Y, const std::vector<int>& labels = {},
                        const std::string& title = {}, const ScatterStyle& style = {}) {
-    const Image img = render_scatter(Y, labels, title, style);
-    PendingFile out(path);
-    write_png(out, img);
-    out.commit();
+    write_png_file(path, render_scatter(Y, labels, title, style));
 }
 
 }  // namespace tsnex
