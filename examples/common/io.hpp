@@ -598,10 +598,21 @@ private:
 
 }  // namespace detail
 
-/// An IDX array: shape (big-endian 32-bit dimensions from the header) and values as double.
+/// An IDX array: shape (the header's big-endian 32-bit sizes) and the raw big-endian values.
 struct IdxArray {
     std::vector<std::uint64_t> shape;
-    std::vector<double> values;
+    std::size_t element_size = 1;  ///< bytes per value
+    char kind = 'u';               ///< 'u' unsigned, 'i' signed integer, 'f' floating point
+    std::vector<unsigned char> raw;
+
+    std::size_t size() const noexcept { return raw.size() / element_size; }
+    /// Value i as double.
+    double at(std::size_t i) const {
+        if (element_size == 1 && kind == 'u') return raw[i];
+        unsigned char le[8];
+        for (std::size_t b = 0; b < element_size; ++b) le[b] = raw[i * element_size + element_size - 1 - b];
+        return detail::decode_le(le, element_size, kind);
+    }
 };
 
 /// True when the file starts like IDX (two zero bytes, a known type code, 1 to 4 dimensions) or
@@ -639,6 +650,7 @@ inline IdxArray read_idx_array(const std::string& path) {
     const unsigned ndims = magic[3];
     if (ndims < 1 || ndims > 4) detail::fail(path, "IDX files with ", ndims, " dimensions are not supported (1 to 4)");
     IdxArray a;
+    std::vector<std::uint64_t>& shape = a.shape;
     std::uint64_t count = 1;
     for (unsigned d = 0; d < ndims; ++d) {
         unsigned char b[4];
@@ -647,7 +659,7 @@ inline IdxArray read_idx_array(const std::string& path) {
         if (dim == 0) detail::fail(path, "IDX dimension ", d, " is 0: no data");
         count *= dim;  // at most 4 factors below 2^32 each: checked against 2^62 below
         if (count > (std::uint64_t(1) << 40)) detail::fail(path, "IDX header claims an implausibly large array");
-        a.shape.push_back(dim);
+        shape.push_back(dim);
     }
     const std::uint64_t header = 4 + 4 * std::uint64_t(ndims), need = count * esize;
     if (!src.compressed() && src.plain_size() - header != need)
@@ -671,39 +683,44 @@ inline IdxArray read_idx_array(const std::string& path) {
     if (src.read(&extra, 1) != 0)
         detail::fail(path, "corrupt IDX file: ", what, " continues after the ", need, " bytes its header's shape ",
                      detail::shape_string(a.shape), " needs");
-    a.values.resize(static_cast<std::size_t>(count));
-    unsigned char le[8];
-    for (std::size_t i = 0; i < a.values.size(); ++i) {
-        for (std::size_t b = 0; b < esize; ++b) le[b] = raw[i * esize + esize - 1 - b];  // big-endian
-        const double v = detail::decode_le(le, esize, kind);
-        if (!std::isfinite(v))
-            detail::fail(path, "non-finite value ", v, " at element ", i, " (NaN and infinity are not allowed)");
-        a.values[i] = v;
-    }
+    a.element_size = esize;
+    a.kind = kind;
+    a.raw = std::move(raw);
+    if (kind == 'f')
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (const double v = a.at(i); !std::isfinite(v))
+                detail::fail(path, "non-finite value ", v, " at element ", i, " (NaN and infinity are not allowed)");
     return a;
 }
 
 /// Reads an IDX file as a float32 matrix: the first dimension is the points, the others are
 /// flattened into features (28 x 28 images become 784 columns; a 1-D file is one column).
 inline tsne::RowMatrix<float> read_idx(const std::string& path) {
-    IdxArray a = read_idx_array(path);
-    const std::uint64_t rows = a.shape[0], cols = a.values.size() / rows;
+    const IdxArray a = read_idx_array(path);
+    const std::uint64_t rows = a.shape[0], cols = a.size() / rows;
     tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    for (std::size_t i = 0; i < a.values.size(); ++i) {
-        if (std::abs(a.values[i]) > static_cast<double>(std::numeric_limits<float>::max()))
-            detail::fail(path, "value ", a.values[i], " at element ", i, " is out of range for 32-bit float");
-        X.data()[i] = static_cast<float>(a.values[i]);
+    if (a.element_size == 1 && a.kind == 'u') {  // pixels: the common case, kept fast
+        std::copy(a.raw.begin(), a.raw.end(), X.data());
+        return X;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double v = a.at(i);
+        if (std::abs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+            detail::fail(path, "value ", v, " at element ", i, " is out of range for 32-bit float");
+        X.data()[i] = static_cast<float>(v);
     }
     return X;
 }
 
 /// Reads labels from an IDX file: 1-D (N), or N x 1, integer values.
 inline std::vector<int> read_idx_labels(const std::string& path) {
-    IdxArray a = read_idx_array(path);
+    const IdxArray a = read_idx_array(path);
     if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
         detail::fail(path, "labels must be a 1-D IDX array, got shape ", detail::shape_string(a.shape),
                      " (is this the images file?)");
-    return detail::to_int_labels(path, a.values);
+    std::vector<double> values(a.size());
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = a.at(i);
+    return detail::to_int_labels(path, values);
 }
 
 /// Reads a headerless file of little-endian float32 values as rows x cols (both from --shape):
