@@ -239,14 +239,6 @@ inline std::string short_number(double v) {
     return buf;
 }
 
-/// Value at quantile q of sorted finite values (linear interpolation).
-inline double sorted_quantile(const std::vector<double>& v, double q) {
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 }  // namespace detail
 
 /// Renders the first two columns of Y as a scatter plot coloured as `coloring` says, showing
@@ -289,8 +281,8 @@ Image render_scatter(const Eigen::DenseBase<Derived>& Y, const Coloring& colorin
             if (std::isfinite(v)) finite.push_back(v);
         std::sort(finite.begin(), finite.end());
         if (!finite.empty()) {
-            vlo = detail::sorted_quantile(finite, std::clamp(coloring.lower, 0.0, 100.0) / 100);
-            vhi = detail::sorted_quantile(finite, std::clamp(coloring.upper, 0.0, 100.0) / 100);
+            vlo = tsne::detail::quantile_sorted(finite, std::clamp(coloring.lower, 0.0, 100.0) / 100);
+            vhi = tsne::detail::quantile_sorted(finite, std::clamp(coloring.upper, 0.0, 100.0) / 100);
         }
         for (double v : coloring.values) {
             above_max = above_max || v > vhi;
@@ -320,8 +312,8 @@ Image render_scatter(const Eigen::DenseBase<Derived>& Y, const Coloring& colorin
 
     const View v = view.empty() ? data_view(Y) : view;
     const float nf = static_cast<float>(std::max<Eigen::Index>(n, 1));
-    const float radius = style.radius > 0 ? style.radius : std::clamp(150.f * ui / std::sqrt(nf), 0.9f, 6.f * ui);
-    const float alpha = style.alpha > 0 ? style.alpha : std::clamp(0.85f * std::sqrt(4000.f / nf), 0.3f, 0.85f);
+    const float radius = style.radius > 0 ? style.radius : std::clamp(150.f * ui / std::sqrt(nf), 1.1f, 6.f * ui);
+    const float alpha = style.alpha > 0 ? style.alpha : std::clamp(0.85f * std::sqrt(4000.f / nf), 0.4f, 0.85f);
 
     img.fill_rect(static_cast<int>(ax0) - 1, static_cast<int>(ay0) - 1, static_cast<int>(ax1) + 1, static_cast<int>(ay0), frame);
     img.fill_rect(static_cast<int>(ax0) - 1, static_cast<int>(ay1), static_cast<int>(ax1) + 1, static_cast<int>(ay1) + 1, frame);
