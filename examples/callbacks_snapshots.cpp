@@ -1,6 +1,6 @@
 // Callbacks and snapshots: explicit phases, a lambda that watches the KL divergence and stops
 // when it stalls, tsne::Snapshots recording the embedding every 10 iterations, and those frames
-// written as an animated GIF (digits_animation.gif) on fixed axes.
+// written as an animated GIF (digits_animation.gif) whose axes only ever widen.
 //
 //   callbacks_snapshots [OUTPUT_DIR]
 #include <cstdio>
@@ -36,13 +36,13 @@ int main(int argc, char** argv) {
         std::printf("stopped after %d iterations (%s), KL %.4f, %zu frames, %d KL checks\n", run.iteration(),
                     run.stopped() ? "KL stalled" : "all done", run.last_kl(), frames.frames.size(), checks);
 
-        tsnex::View view;  // one view for all frames: the animation does not jump
-        for (const auto& f : frames.frames) view.include(tsnex::data_view(f.Y));
+        tsnex::View view;  // grows with the embedding and never shrinks: the animation does not jump
         tsnex::ScatterStyle style;
         style.size = 320;
         tsnex::GifWriter gif(style.size, style.size);
         for (std::size_t i = 0; i < frames.frames.size(); ++i) {
             style.footer = "iteration " + std::to_string(frames.frames[i].iteration);
+            view.include(tsnex::data_view(frames.frames[i].Y));
             const tsnex::Image img =
                 tsnex::render_scatter(frames.frames[i].Y, tsnex::Coloring::by_labels(labels), "digits", style, view);
             gif.add(img, i + 1 == frames.frames.size() ? 300 : 6);

@@ -352,7 +352,7 @@ if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
         --frame-delay --report --save-knn --plot-size --momentum --final-momentum --max-step-norm --gains --kl-every \
         --init-std --pca-exact-max-dims --pca-power-iterations --exact-below --bh-leaf-size --bh-group-size \
         --knn-vp-max-dims --knn-exact-max-points --ivf-clusters --ivf-probes --ivf-kmeans-iterations --ivf-refine \
-        --ivf-refine-width --sigma-tolerance --sigma-max-steps 'Exit status'; do
+        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view 'Exit status'; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -567,7 +567,8 @@ run_check "--animate GIF (6 frames decoded)" '[ "$("$PY" "$WORK/gifcheck.py" "$W
     --animate-size 200 --quiet "${FAST[@]}"
 mkdir -p "$WORK/frames"
 run_check "--animate PNG frames" '[ "$(ls "$WORK/frames" | tr "\n" " ")" = "f_000.png f_001.png f_002.png " ]' \
-    --input "$WORK/small.csv" --dims 3 --animate "$WORK/frames/f_%03d.png" --snapshots 25 --quiet "${FAST[@]}"
+    --input "$WORK/small.csv" --dims 3 --animate "$WORK/frames/f_%03d.png" --snapshots 25 --animate-view fixed \
+    --quiet "${FAST[@]}"
 
 # The JSON report: every score present and plausible.
 cat >"$WORK/reportcheck.py" <<'EOF'
@@ -630,7 +631,7 @@ WANT='--color labels needs --labels' \
     expect_failure "--color labels without labels" 2 --input "$WORK/small.csv" --color labels --plot "$WORK/fail/p.png"
 WANT='--animate: .*%d' \
     expect_failure "--animate without .gif or %d" 2 --input "$WORK/small.csv" --animate "$WORK/fail/a.png"
-WANT='--snapshots, --animate-size and --frame-delay need --animate' \
+WANT='--snapshots, --animate-size, --animate-view and --frame-delay need --animate' \
     expect_failure "--snapshots without --animate" 2 --input "$WORK/small.csv" --snapshots 5 --output "$OUT"
 WANT='--gains must be' \
     expect_failure "--gains 0.2,1.5,0.01" 2 --input "$WORK/small.csv" --gains 0.2,1.5,0.01 --output "$OUT"

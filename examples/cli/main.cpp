@@ -106,6 +106,7 @@ struct Config {
     std::size_t color_k = 10;
     int plot_size = 900, animate_size = 480, frame_delay = 8;
     int snapshots = 0;
+    bool animate_fixed = false;  ///< --animate-view fixed
     bool verbose = false, quiet = false;
     std::vector<std::string> given;  ///< options as given on the command line, in order
 };
@@ -168,9 +169,13 @@ Outputs:
                                                 are among its K nearest embedding neighbours
   --snapshots K             record the embedding every K iterations (for --animate; default 10
                             when --animate is given)
-  --animate FILE            animation of the optimisation, one frame per snapshot, all frames on
-                            the final frame's axes: an animated GIF when FILE ends in .gif, else
-                            numbered PNG frames: FILE must contain one %d (e.g. frames/f_%04d.png)
+  --animate FILE            animation of the optimisation, one frame per snapshot: an animated
+                            GIF when FILE ends in .gif, else numbered PNG frames: FILE must
+                            contain one %d (e.g. frames/f_%04d.png)
+  --animate-view grow|fixed axes of the frames: grow = each frame shows the bounds of all frames
+                            so far (the axes only widen, never jump back; early structure is
+                            visible), fixed = every frame on the final axes (early frames are a
+                            small dot; the true scale) (default grow)
   --animate-size PX         frame width and height, 100 to 4000 (default 480)
   --frame-delay CS          GIF frame delay in 1/100 s, 1 to 1000 (default 8; the last frame
                             stays 3 s)
@@ -468,7 +473,7 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--init-std",   "--pca-exact-max-dims", "--pca-power-iterations",   "--exact-below",
             "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
-            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps"};
+            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -503,6 +508,10 @@ Action parse_args(int argc, char** argv, Config& c) {
             if (comma == std::string::npos) usage_fail("--shape must be N,D (rows,columns), got ", in_quotes(v));
             c.shape_rows = static_cast<std::uint64_t>(parse_integer(arg, v.substr(0, comma), 2, 2147483646LL));
             c.shape_cols = static_cast<std::uint64_t>(parse_integer(arg, v.substr(comma + 1), 1, 1LL << 40));
+        } else if (arg == "--animate-view") {
+            if (v == "grow") c.animate_fixed = false;
+            else if (v == "fixed") c.animate_fixed = true;
+            else usage_fail("--animate-view must be grow or fixed, got ", in_quotes(v));
         } else if (arg == "--snapshots") {
             c.snapshots = static_cast<int>(parse_integer(arg, v, 1, 100000000));
         } else if (arg == "--color") {
@@ -652,8 +661,9 @@ Action parse_args(int argc, char** argv, Config& c) {
         usage_fail("--color distortion and preservation need the data (--input), not ", c.input_option);
     if (c.color == ColorKind::embedding3d && c.dims != 3)
         usage_fail("--color embedding3d needs --dims 3 (the three coordinates become red, green and blue)");
-    if ((given("--snapshots") || given("--animate-size") || given("--frame-delay")) && c.animate.empty())
-        usage_fail("--snapshots, --animate-size and --frame-delay need --animate FILE");
+    if ((given("--snapshots") || given("--animate-size") || given("--frame-delay") || given("--animate-view")) &&
+        c.animate.empty())
+        usage_fail("--snapshots, --animate-size, --animate-view and --frame-delay need --animate FILE");
     if (!c.animate.empty()) {
         if (c.snapshots == 0) c.snapshots = 10;
         if (!is_gif_name(c.animate)) frame_pattern_check(c.animate);
@@ -1103,13 +1113,17 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
         tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), title, style));
     }
     if (c.animate.empty()) return;
-    // Every frame on the same axes: the bounds of all frames (the final one is the largest).
+    // The view of frame f: fixed = the bounds of all frames (early frames are a dot in the middle);
+    // grow = the bounds of frames 0..f, so the axes only ever widen and early structure is visible.
     std::vector<tsne::RowMatrix<double>> frames;
+    std::vector<tsnex::View> views;
     tsnex::View view;
     for (const auto& f : r.frames) {
         frames.push_back(as_double(f.second));
         view.include(tsnex::data_view(frames.back()));
+        views.push_back(view);
     }
+    if (c.animate_fixed) views.assign(views.size(), view);
     tsnex::ScatterStyle style;
     style.size = c.animate_size;
     std::optional<tsnex::GifWriter> gif;
@@ -1126,7 +1140,7 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
         std::snprintf(footer, sizeof footer, "iteration %d of %d%s", r.frames[f].first, c.iterations,
                       r.frames[f].first < c.exaggeration_iterations ? " (early exaggeration)" : "");
         style.footer = footer;
-        const tsnex::Image img = tsnex::render_scatter(Y, coloring, name, style, view);
+        const tsnex::Image img = tsnex::render_scatter(Y, coloring, name, style, views[f]);
         if (gif) {
             gif->add(img, f + 1 == frames.size() ? 300 : c.frame_delay);
         } else {
