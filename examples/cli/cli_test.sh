@@ -637,6 +637,14 @@ WANT='--gains must be' \
     expect_failure "--gains 0.2,1.5,0.01" 2 --input "$WORK/small.csv" --gains 0.2,1.5,0.01 --output "$OUT"
 WANT='--bh-group-size' expect_failure "--bh-group-size below the leaf size" 2 --input "$WORK/small.csv" \
     --bh-leaf-size 32 --bh-group-size 16 --output "$OUT"
+# Devices are written in place, never replaced by a renamed temporary file (that would turn
+# /dev/null into a regular file when run as root).
+run_check "--output /dev/null stays a device" '[ -c /dev/null ]' --input "$WORK/small.csv" --output /dev/null \
+    --quiet "${FAST[@]}"
+if [ -c /dev/full ]; then
+    WANT='/dev/full: write error' expect_failure "a full device" 3 --input "$WORK/small.csv" --output /dev/full
+    [ -c /dev/full ] && ok "/dev/full stays a device" || bad "/dev/full stays a device" "it was replaced"
+fi
 WANT='r.json: ' expect_failure "report into a missing directory" 3 --input "$WORK/small.csv" \
     --report "$WORK/fail/no/dir/r.json"
 

@@ -1018,7 +1018,7 @@ inline tsne::Csr<float> read_affinities(const std::string& path, std::size_t poi
 // ---------------------------------------------------------------------------------------------
 
 /// An output file written under a temporary name in the same directory and renamed to its final
-/// name by commit(). Destroyed without commit() (an error, an exception) it deletes the temporary
+/// name by commit() (an existing device or pipe, e.g. /dev/null, is written in place instead). Destroyed without commit() (an error, an exception) it deletes the temporary
 /// file, so the final path is either untouched or complete. Creating it early checks that the
 /// destination directory is writable before any long computation.
 class PendingFile {
@@ -1031,6 +1031,16 @@ public:
         std::error_code ec;
         if (base.empty() || base == "." || base == ".." || std::filesystem::is_directory(path_, ec))
             detail::fail(path_, "output path names a directory, not a file");
+        // An existing device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written in place:
+        // renaming a temporary file over it would replace the device node itself.
+        const auto st = std::filesystem::status(path_, ec);
+        if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+            errno = 0;
+            file_ = std::fopen(path_.c_str(), "wb");
+            if (!file_) detail::fail(path_, "cannot open for writing: ", std::strerror(errno));
+            in_place_ = true;
+            return;
+        }
         std::random_device rd;
         for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
             char suffix[32];
@@ -1059,8 +1069,12 @@ public:
         file_ = nullptr;
         if (write_error || close_rc != 0) {
             const int e = errno;
-            std::remove(tmp_.c_str());
+            if (!in_place_) std::remove(tmp_.c_str());
             detail::fail(path_, "write error: ", std::strerror(e));
+        }
+        if (in_place_) {
+            committed_ = true;
+            return;
         }
         if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
             const int e = errno;
@@ -1077,7 +1091,7 @@ public:
             std::fclose(file_);
             file_ = nullptr;
         }
-        if (!tmp_.empty()) std::remove(tmp_.c_str());
+        if (!tmp_.empty() && !in_place_) std::remove(tmp_.c_str());
         tmp_.clear();
     }
 
@@ -1085,6 +1099,7 @@ private:
     std::string path_, tmp_;
     std::FILE* file_ = nullptr;
     bool committed_ = false;
+    bool in_place_ = false;  ///< writing straight to an existing non-regular file (a device, a pipe)
 };
 
 /// Writes Y as CSV (one point per line, comma-separated) to an open stream; %.9g for float

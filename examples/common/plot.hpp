@@ -297,7 +297,7 @@ Image render_scatter(const Eigen::DenseBase<Derived>& Y, const Coloring& colorin
     float side_w = 0;
     if (legend) {
         for (const auto& kv : category) side_w = std::max(side_w, Image::text_width(std::to_string(kv.first), text_scale));
-        side_w += 40 * ui;  // swatch + gaps
+        side_w += std::max(14 * ui, 6 * text_scale) + 26 * ui;  // swatch + gaps
     }
     const std::string hi_text = (above_max ? ">=" : "") + detail::short_number(vhi);
     const std::string lo_text = (below_min ? "<=" : "") + detail::short_number(vlo);
@@ -363,13 +363,15 @@ Image render_scatter(const Eigen::DenseBase<Derived>& Y, const Coloring& colorin
         const float lx = ax1 + 16 * ui;
         float ly = ay0 + 6 * ui;
         std::size_t shown = 0;
+        // Rows at least one text line apart (stb_easy_font glyphs are about 8 units tall).
+        const float row_h = std::max(24 * ui, 10 * text_scale);
+        const int sw = static_cast<int>(std::max(14 * ui, 6 * text_scale));
         for (const auto& kv : category) {
             if (shown == legend_rows) break;
             const Image::Color c = category_color(kv.second);
-            const int sw = static_cast<int>(14 * ui);
             img.fill_rect(static_cast<int>(lx), static_cast<int>(ly), static_cast<int>(lx) + sw, static_cast<int>(ly) + sw, c);
-            img.text(lx + 22 * ui, ly, std::to_string(kv.first), ink, text_scale);
-            ly += 24 * ui;
+            img.text(lx + static_cast<float>(sw) + 8 * ui, ly, std::to_string(kv.first), ink, text_scale);
+            ly += row_h;
             ++shown;
         }
         if (category.size() > legend_rows)
