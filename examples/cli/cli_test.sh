@@ -352,7 +352,7 @@ if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
         --frame-delay --report --save-knn --plot-size --momentum --final-momentum --max-step-norm --gains --kl-every \
         --init-std --pca-exact-max-dims --pca-power-iterations --exact-below --bh-leaf-size --bh-group-size \
         --knn-vp-max-dims --knn-exact-max-points --ivf-clusters --ivf-probes --ivf-kmeans-iterations --ivf-refine \
-        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view 'Exit status'; do
+        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view --early-stop 'Exit status'; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -483,6 +483,8 @@ expect_success "every optimiser and search knob" 150 2 --input "$WORK/small.csv"
     --max-step-norm 3 --gains 0.3,0.7,0.02 --kl-every 10 --init-std 0.001 --exact-below 100 --bh-leaf-size 8 \
     --bh-group-size 64 --knn approx --ivf-clusters 8 --ivf-probes 3 --ivf-kmeans-iterations 2 --ivf-refine 1 \
     --ivf-refine-width 4 --sigma-tolerance 1e-4 --sigma-max-steps 50 --pca-power-iterations 2
+run_check "--early-stop stops early" 'grep -q "early-stop: the KL improved by less than 0.5" "$WORK/stderr"' \
+    --input "$WORK/small.csv" --output "$WORK/out.csv" --early-stop 0.5 --verbose
 expect_success "--knn vptree" 150 2 --input "$WORK/small.csv" --knn vptree
 expect_success "--knn auto thresholds" 150 2 --input "$WORK/small.csv" --knn-vp-max-dims 100 --knn-exact-max-points 10 \
     --pca-exact-max-dims 10

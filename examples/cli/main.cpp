@@ -106,6 +106,7 @@ struct Config {
     std::size_t color_k = 10;
     int plot_size = 900, animate_size = 480, frame_delay = 8;
     int snapshots = 0;
+    double early_stop = 0;        ///< --early-stop (0 = off)
     bool animate_fixed = false;  ///< --animate-view fixed
     bool verbose = false, quiet = false;
     std::vector<std::string> given;  ///< options as given on the command line, in order
@@ -226,6 +227,9 @@ t-SNE:
   --max-step-norm S         largest update of one point per iteration; 0 = no limit (default 5)
   --gains UP,DOWN,MIN       per-coordinate gains: + UP when the gradient changes sign, x DOWN
                             when it keeps it, never below MIN (default 0.2,0.8,0.01)
+  --early-stop TOL          stop when the KL divergence, checked every 50 iterations after early
+                            exaggeration, improves by less than TOL (relative), e.g. 1e-4
+                            (default: run all --iterations)
   --kl-every N              compute the KL divergence every N iterations for --verbose and the
                             progress bar; 0 = only at the end of each phase (default 50)
   --seed S                  seed for every random choice, 0 to 2^64-1 (default 42)
@@ -473,7 +477,7 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--init-std",   "--pca-exact-max-dims", "--pca-power-iterations",   "--exact-below",
             "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
-            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view"};
+            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -508,6 +512,8 @@ Action parse_args(int argc, char** argv, Config& c) {
             if (comma == std::string::npos) usage_fail("--shape must be N,D (rows,columns), got ", in_quotes(v));
             c.shape_rows = static_cast<std::uint64_t>(parse_integer(arg, v.substr(0, comma), 2, 2147483646LL));
             c.shape_cols = static_cast<std::uint64_t>(parse_integer(arg, v.substr(comma + 1), 1, 1LL << 40));
+        } else if (arg == "--early-stop") {
+            c.early_stop = parse_positive(arg, v);
         } else if (arg == "--animate-view") {
             if (v == "grow") c.animate_fixed = false;
             else if (v == "fixed") c.animate_fixed = true;
@@ -917,7 +923,7 @@ struct ProgressBar {
             std::snprintf(eta, sizeof eta, "%.1f s", elapsed);
         char klbuf[32] = "KL   -   ";
         if (!std::isnan(kl)) std::snprintf(klbuf, sizeof klbuf, "KL %.4f", kl);
-        std::fprintf(stderr, "\rtsne [%s] %5d/%d %s %s %-12s", bar.c_str(), s.iteration, total,
+        std::fprintf(stderr, "\rtsne [%s] %5d/%d %s %s %-14s", bar.c_str(), s.iteration, total,
                      s.exaggeration != 1.0 ? "(early)" : "       ", klbuf, eta);
         std::fflush(stderr);
     }
@@ -930,6 +936,17 @@ bool stderr_is_terminal() {
 #else
     return false;
 #endif
+}
+
+/// The progress bar (and the line before it) only on a terminal, and not with --quiet/--verbose.
+bool show_progress_bar(const Config& c) { return !c.quiet && !c.verbose && stderr_is_terminal(); }
+
+/// On a terminal, says what runs before the first iteration (the neighbour search can take a
+/// while); the progress bar overwrites the line.
+void announce_preparation(const Config& c) {
+    if (!show_progress_bar(c)) return;
+    std::fprintf(stderr, "\rtsne: finding neighbours, affinities and the initial embedding ...");
+    std::fflush(stderr);
 }
 
 /// What a run produced: the embedding (float or double, N x dims), its snapshots, the scores.
@@ -1015,12 +1032,18 @@ void optimize(RunT& run, const Config& c, Result& r) {
         std::fprintf(stderr, "tsne: repulsion %s\n", tsne::method_name(run.repulsion().chosen));
     }
     tsne::Snapshots<T> snaps(c.snapshots);
-    const bool bar = !c.quiet && !c.verbose && stderr_is_terminal();
+    const bool bar = show_progress_bar(c);
     ProgressBar progress;
     progress.total = c.iterations;
-    if (c.verbose) tsne::run_schedule(run, options, tsne::progress(50, std::cerr), snaps);
-    else if (bar) tsne::run_schedule(run, options, progress, snaps);
-    else tsne::run_schedule(run, options, snaps);
+    tsne::EarlyStop stop;  // every = 0: never stops, asks for no KL
+    stop.every = c.early_stop > 0 ? 50 : 0;
+    stop.min_relative_improvement = c.early_stop;
+    if (c.verbose) tsne::run_schedule(run, options, tsne::progress(50, std::cerr), snaps, stop);
+    else if (bar) tsne::run_schedule(run, options, progress, snaps, stop);
+    else tsne::run_schedule(run, options, snaps, stop);
+    if (c.verbose && run.stopped())
+        std::fprintf(stderr, "tsne: --early-stop: the KL improved by less than %g (relative) in 50 iterations\n",
+                     c.early_stop);
     if (bar) progress.finish();
     if (c.verbose)
         std::fprintf(stderr, "tsne: optimization %.3f s (%d iterations), final KL %.4f\n", run.timings.optimization,
@@ -1047,12 +1070,14 @@ Result embed(Input& in, const Config& c, const Policies& p, const std::vector<in
         std::visit(
             [&](const auto& X) {
                 using T = typename std::decay_t<decltype(X)>::Scalar;
+                announce_preparation(c);
                 auto run = prepare_data<Dims>(X, c, p);
                 optimize<Dims>(run, c, r);
                 diagnose<T>(c, &X, std::get<tsne::RowMatrix<T>>(r.Y), p, labels, ex, r);
             },
             *in.data);
     } else {
+        announce_preparation(c);
         auto run = prepare_precomputed<Dims>(in, c, p);
         optimize<Dims>(run, c, r);
         diagnose<float>(c, nullptr, std::get<tsne::RowMatrix<float>>(r.Y), p, labels, ex, r);
