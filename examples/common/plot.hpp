@@ -387,8 +387,11 @@ Image render_scatter(const Eigen::DenseBase<Derived>& Y, const Coloring& colorin
         img.text(static_cast<float>(bx1) + 6 * ui, static_cast<float>(by0) - 2 * ui, hi_text, ink, text_scale);
         img.text(static_cast<float>(bx1) + 6 * ui, static_cast<float>(by1) - 12 * ui, lo_text, ink, text_scale);
         if (!coloring.values_name.empty()) {
-            const float nw = Image::text_width(coloring.values_name, text_scale);
-            img.text(std::max(ax0, static_cast<float>(W) - margin - nw), top, coloring.values_name, ink, text_scale);
+            // Above the bar, moved left as far as needed to stay inside the image (the last glyph
+            // reaches a little beyond stb_easy_font_width).
+            const float nw = Image::text_width(coloring.values_name, text_scale) + 4 * text_scale;
+            const float nx = std::min(static_cast<float>(bx0), static_cast<float>(W) - 4 * ui - nw);
+            img.text(std::max(ax0, nx), top, coloring.values_name, ink, text_scale);
         }
     }
     const std::string footer = style.footer.empty() ? std::to_string(n) + " points" : style.footer;
