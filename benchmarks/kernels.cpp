@@ -4,6 +4,9 @@
 //   exact       Σ_{j≠i} q̃_ij² (y_i − y_j) and Z over all pairs;  items = N (N − 1) pairs
 //   barnes_hut  the same sums by Barnes-Hut (θ = 0.5), tree build included; items = N points
 //   tree_build  the Morton sort and node build alone;                 items = N points
+//   fft         the same sums by FFT interpolation (FIt-SNE), default grid;   items = N points
+//               (spread 10: a compact early-run map, extent ~20; spread 100: extent ~200, like the end of
+//               a 70k run, where the grid dominates; the grid is cached across calls, as in a run)
 //
 // Inputs: P from the bundled digits (1,797 x 64, perplexity 30, exact kNN) and from a synthetic
 // 5,000 x 64 Gaussian mixture; Y a random 2-D embedding N(0, 10²) per coordinate, about the spread of
@@ -155,6 +158,29 @@ void BM_BarnesHut(benchmark::State& state) {
     state.counters["N"] = static_cast<double>(n);
 }
 
+// Args: {N, spread, threads}. Y ~ N(0, (spread/5)²) per coordinate: the extent is about 2·spread.
+template <class T>
+void BM_FFT(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const double spread = static_cast<double>(state.range(1));
+    tsne::Executor ex(static_cast<unsigned>(state.range(2)));
+    tsne::Embedding<T, 2> Y(n), R(n);
+    std::mt19937_64 rng(3);
+    std::normal_distribution<double> g(0.0, spread / 5);
+    for (int d = 0; d < 2; ++d)
+        for (std::size_t i = 0; i < n; ++i) Y(i, d) = static_cast<T>(g(rng));
+    typename tsne::FFT::template state<T, 2> st(tsne::FFT{}, n);
+    double z = st(Y, R, ex);  // builds the grid and the kernel's transform once
+    for (auto _ : state) {
+        z = st(Y, R, ex);
+        benchmark::DoNotOptimize(z);
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+    state.counters["N"] = static_cast<double>(n);
+    state.counters["L"] = static_cast<double>(st.grid().L);
+}
+
 // Args: {N, threads}
 template <int Dims>
 void BM_TreeBuild(benchmark::State& state) {
@@ -224,6 +250,16 @@ BENCHMARK_TEMPLATE(BM_Attractive, float)->Apply([](benchmark::internal::Benchmar
 BENCHMARK_TEMPLATE(BM_Attractive, double)->Apply([](benchmark::internal::Benchmark* b) { attractive_args(b, false); });
 BENCHMARK_TEMPLATE(BM_Exact, float)->Apply([](benchmark::internal::Benchmark* b) { exact_args(b, true); });
 BENCHMARK_TEMPLATE(BM_Exact, double)->Apply([](benchmark::internal::Benchmark* b) { exact_args(b, false); });
+
+BENCHMARK_TEMPLATE(BM_FFT, float)->Apply([](benchmark::internal::Benchmark* b) {
+    b->ArgNames({"N", "spread", "threads"});
+    for (int n : {10000, 70000})
+        for (int spread : {10, 100})
+            for (int t : {1, 2}) b->Args({n, spread, t});
+    b->UseRealTime()->Unit(benchmark::kMillisecond);
+});
+BENCHMARK_TEMPLATE(BM_Exact, float)->Name("BM_Exact<float>/N:10000")->Args({10000, 1, 1})->Args({10000, 1, 2})
+    ->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_ParallelForOverhead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "helpers.hpp"
 
 TEST_CASE_TEMPLATE("run: optimize(250) + optimize(500) == optimize(750), bit for bit", T, float, double) {
@@ -139,11 +141,15 @@ TEST_CASE("run: Barnes-Hut runs are thread-count independent in 1-, 2- and 3-D, 
     CHECK(a3 == fit(D3{}, 8));
 }
 
-TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above, an explicit method wins") {
+TEST_CASE("run: AutoRepulsion picks Exact for small N, FFT in 1-D, Barnes-Hut in 2-D and 3-D, an explicit method wins") {
     tsne::AutoRepulsion a;
     CHECK(a.choose(999, 2) == tsne::Method::exact);
+    CHECK(a.choose(999, 1) == tsne::Method::exact);
     CHECK(a.choose(1000, 2) == tsne::Method::barnes_hut);
+    CHECK(a.choose(1000, 1) == tsne::Method::fft);
+    CHECK(a.choose(10000000, 2) == tsne::Method::barnes_hut);
     CHECK(a.choose(100000, 3) == tsne::Method::barnes_hut);
+    CHECK(std::string(tsne::method_name(tsne::Method::fft)) == "fft");
     a.method = tsne::Method::barnes_hut;
     CHECK(a.choose(10, 2) == tsne::Method::barnes_hut);
     const auto X = testing::clusters<float>(1200, 8, 4, 3);
@@ -157,6 +163,40 @@ TEST_CASE("run: AutoRepulsion picks Exact for small N and Barnes-Hut above, an e
     const auto y2 = tsne::embed<2>(X).threads(2).iterations(60).early_exaggeration_iterations(30)
                         .repulsion(tsne::BarnesHut(0.7)).fit();
     CHECK(y1 == y2);
+    // The same for FFT, and the automatic 1-D choice is FFT.
+    tsne::AutoRepulsion fa;
+    fa.method = tsne::Method::fft;
+    fa.fft.nodes_per_box = 4;
+    const auto f1 = tsne::embed<2>(X).threads(2).iterations(60).early_exaggeration_iterations(30).repulsion(fa).fit();
+    const auto f2 = tsne::embed<2>(X).threads(2).iterations(60).early_exaggeration_iterations(30)
+                        .repulsion(tsne::FFT(4)).fit();
+    CHECK(f1 == f2);
+    CHECK(tsne::embed<1>(X).threads(2).prepare().repulsion().chosen == tsne::Method::fft);
+}
+
+TEST_CASE("run: FFT runs are thread-count independent in 1-D and 2-D, and tolerate duplicates") {
+    auto X = testing::clusters<float>(900, 10, 5, 83);
+    for (Eigen::Index i = 0; i < 300; ++i) X.row(i) = X.row(i % 7);  // a third of the rows are 7 points repeated
+    auto fit = [&](auto dims_tag, unsigned threads) {
+        constexpr int D = decltype(dims_tag)::value;
+        return tsne::embed<D>(X).repulsion(tsne::FFT()).threads(threads).iterations(80)
+            .early_exaggeration_iterations(40).fit();
+    };
+    using D1 = std::integral_constant<int, 1>;
+    using D2 = std::integral_constant<int, 2>;
+    const auto a1 = fit(D1{}, 1), a2 = fit(D2{}, 1);
+    CHECK(a1.allFinite());
+    CHECK(a2.allFinite());
+    CHECK(a1 == fit(D1{}, 3));
+    CHECK(a2 == fit(D2{}, 2));
+    CHECK(a2 == fit(D2{}, 8));
+}
+
+TEST_CASE("run: FFT asked for 3-D output is a clear error") {
+    const auto X = testing::clusters<float>(1100, 8, 3, 5);
+    tsne::AutoRepulsion f;
+    f.method = tsne::Method::fft;
+    CHECK_THROWS_WITH_AS(tsne::embed<3>(X).repulsion(f).prepare(), doctest::Contains("3-D"), tsne::invalid_argument);
 }
 
 TEST_CASE("run: 4-D output uses the exact method, Barnes-Hut asked for 4-D is a clear error") {

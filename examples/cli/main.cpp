@@ -90,6 +90,8 @@ struct Config {
     InitKind init = InitKind::pca;
     tsne::Method method = tsne::Method::automatic;
     double theta = 0.5;
+    int fft_nodes = 3;          ///< --fft-nodes
+    double fft_box_width = 0;   ///< --fft-box-width (0 = automatic)
     // Every other knob of the library's options and policies, defaults as in the library.
     tsne::Options defaults;
     double momentum = defaults.momentum, final_momentum = defaults.final_momentum;
@@ -241,9 +243,13 @@ t-SNE:
   --pca-exact-max-dims D    PCA: exact eigen-decomposition up to D features, randomized subspace
                             iteration above (default 1024)
   --pca-power-iterations I  PCA: subspace iterations of the randomized path (default 8)
-  --method auto|exact|bh    repulsion: exact O(N^2) sums, or Barnes-Hut (bh) on a quadtree
-                            (octree in 3-D, binary tree in 1-D), O(N log N); auto = exact
-                            below --exact-below points, bh above (default auto)
+  --method auto|exact|bh|fft
+                            repulsion: exact O(N^2) sums; Barnes-Hut (bh) on a quadtree
+                            (octree in 3-D, binary tree in 1-D), O(N log N); or FFT
+                            interpolation (fft, FIt-SNE's method, 1-D and 2-D only), O(N) plus
+                            a grid that grows with the map's extent. auto = exact below
+                            --exact-below points, else fft in 1-D and bh in 2-D and 3-D
+                            (default auto)
   --exact-below N           auto: exact repulsion below N points (default 1000)
   --theta T                 Barnes-Hut accuracy, >= 0: a cell is summarised when its width is
                             below T times its distance (full width, as scikit-learn and
@@ -251,6 +257,9 @@ t-SNE:
                             (default 0.5)
   --bh-leaf-size L          Barnes-Hut: most points per tree leaf (default 16)
   --bh-group-size G         Barnes-Hut: points sharing one traversal, >= leaf size (default 256)
+  --fft-nodes P             FFT interpolation nodes per box and axis, 2 to 12 (default 3)
+  --fft-box-width W         FFT largest box width in embedding units, >= 0; 0 = automatic:
+                            1 in 2-D, 0.5 in 1-D (default 0)
 
 Messages:
   --verbose                 print progress with the KL divergence every 50 iterations and the
@@ -477,7 +486,8 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--init-std",   "--pca-exact-max-dims", "--pca-power-iterations",   "--exact-below",
             "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
-            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop"};
+            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop",
+            "--fft-nodes",    "--fft-box-width"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -635,9 +645,14 @@ Action parse_args(int argc, char** argv, Config& c) {
             if (v == "auto") c.method = tsne::Method::automatic;
             else if (v == "exact") c.method = tsne::Method::exact;
             else if (v == "bh" || v == "barnes-hut") c.method = tsne::Method::barnes_hut;
-            else usage_fail("--method must be auto, exact or bh, got ", in_quotes(v));
+            else if (v == "fft") c.method = tsne::Method::fft;
+            else usage_fail("--method must be auto, exact, bh or fft, got ", in_quotes(v));
         } else if (arg == "--theta") {
             c.theta = parse_non_negative(arg, v);
+        } else if (arg == "--fft-nodes") {
+            c.fft_nodes = static_cast<int>(parse_integer(arg, v, 2, 12));
+        } else if (arg == "--fft-box-width") {
+            c.fft_box_width = parse_non_negative(arg, v);
         }
     }
     if (inputs.empty())
@@ -870,6 +885,8 @@ auto configure(const Builder& builder, const Config& c, const Policies& p) {
     tsne::AutoRepulsion repulsion = c.repulsion;
     repulsion.method = c.method;
     repulsion.barnes_hut.theta = c.theta;
+    repulsion.fft.nodes_per_box = c.fft_nodes;
+    repulsion.fft.max_box_width = c.fft_box_width;
     auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init).repulsion(repulsion).optimizer(c.gains);
     b.options(make_options(c));
     return b;

@@ -51,6 +51,12 @@ public:
     Embedder& iterations(int n) { options_.iterations = n; return *this; }
     Embedder& early_exaggeration(double factor) { options_.early_exaggeration = factor; return *this; }
     Embedder& early_exaggeration_iterations(int n) { options_.early_exaggeration_iterations = n; return *this; }
+    /// Late exaggeration: P times `factor` for the iterations after the first `start`.
+    Embedder& late_exaggeration(double factor, int start) {
+        options_.late_exaggeration = factor;
+        options_.late_exaggeration_start = start;
+        return *this;
+    }
     /// Fixed learning rate; tsne::auto_learning_rate (0) = N / exaggeration.
     Embedder& learning_rate(double eta) { options_.learning_rate = eta; return *this; }
     Embedder& momentum(double early, double final) {

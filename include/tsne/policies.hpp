@@ -30,7 +30,8 @@
 //                        double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& F, Exec&);
 //                      };  // writes F_i = Σ_j q̃_ij² (y_i − y_j) (unnormalised), returns Z = Σ_{i≠j} q̃_ij
 //                      Built in: AutoRepulsion (default: Exact below 1,000 points, else
-//                      Barnes-Hut), Exact, BarnesHut(theta).
+//                      Barnes-Hut), Exact, BarnesHut(theta), FFT (1-D and 2-D;
+//                      gradient/fft_interp.hpp).
 // OptimizerPolicy  O:  template <class T, int Dims> struct state {
 //                        state(const O&, std::size_t n);
 //                        template <class Exec> void step(Embedding<T, Dims>& Y,

@@ -2,11 +2,15 @@
 // The plain (non-fluent) API: prepare() builds P and the initial embedding once; Run::optimize()
 // runs explicit, resumable phases. optimize(250, p) then optimize(500, p) gives the same bits as
 // optimize(750, p): all optimizer state (update buffers, gains, iteration count) lives in the Run.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <istream>
 #include <limits>
 #include <memory>
+#include <ostream>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -26,6 +30,7 @@
 #include "neighbors/ivf.hpp"
 #include "neighbors/metric.hpp"
 #include "optimizer/momentum_gains.hpp"
+#include "detail/binary_io.hpp"
 #include "optimizer/schedule.hpp"
 #include "options.hpp"
 #include "parallel/executor.hpp"
@@ -40,10 +45,15 @@ struct Timings {
 };
 
 namespace detail {
+template <class X>
+struct is_schedule : std::false_type {};
+template <class F>
+struct is_schedule<Schedule<F>> : std::true_type {};
 template <class... Ts>
 struct starts_with_phase : std::false_type {};
 template <class First, class... Rest>
-struct starts_with_phase<First, Rest...> : std::is_same<std::decay_t<First>, Phase> {};
+struct starts_with_phase<First, Rest...>
+    : std::bool_constant<std::is_same_v<std::decay_t<First>, Phase> || is_schedule<std::decay_t<First>>::value> {};
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -81,11 +91,17 @@ public:
     /// policies.hpp) are called in order; any returning true stops the run after that iteration.
     template <class... Callbacks>
     Run& optimize(int iterations, const Phase& phase, Callbacks&&... callbacks) {
-        return optimize_impl(iterations, phase, callbacks...);
+        return optimize_impl(iterations, [&phase](int) { return phase; }, callbacks...);
+    }
+    /// Runs `iterations` iterations whose phase the schedule gives per iteration (tsne::schedule).
+    template <class F, class... Callbacks>
+    Run& optimize(int iterations, const Schedule<F>& schedule, Callbacks&&... callbacks) {
+        return optimize_impl(iterations, schedule, callbacks...);
     }
     template <class... Callbacks, class = std::enable_if_t<!detail::starts_with_phase<Callbacks...>::value>>
     Run& optimize(int iterations, Callbacks&&... callbacks) {
-        return optimize_impl(iterations, normal(), callbacks...);
+        const Phase phase = normal();
+        return optimize_impl(iterations, [&phase](int) { return phase; }, callbacks...);
     }
 
     /// True when a callback stopped the last optimize() call.
@@ -106,32 +122,133 @@ public:
     unsigned threads() const noexcept { return ex_->threads(); }
     /// Changes the worker count; results do not depend on it.
     void set_threads(unsigned threads) { ex_ = std::make_unique<Executor>(threads); }
+
+    /// Writes everything a later run needs to continue exactly where this one stands: P, the
+    /// embedding, the optimizer's state (update buffers, gains), the repulsion's persistent state
+    /// (AutoRepulsion's method, FFT's grid) and the iteration count. Binary, host byte order; the
+    /// format is documented in docs/parameters.md ("Run state files"). Continuing a loaded run
+    /// gives the same bits as never stopping (tests/run_test.cpp).
+    void save(std::ostream& os) const {
+        static_assert(detail::has_state_io<typename Optimizer::template state<T, Dims>>::value,
+                      "the optimizer's state has no save/load: it cannot be saved");
+        detail::write_array(os, state_magic, 8);
+        for (std::uint32_t v : {state_version, std::uint32_t{0x01020304u}, std::uint32_t(sizeof(T)), std::uint32_t(Dims)})
+            detail::write_pod(os, v);
+        detail::write_pod(os, static_cast<std::uint64_t>(Y_.size()));
+        detail::write_pod(os, static_cast<std::int32_t>(iteration_));
+        detail::write_pod(os, static_cast<std::int32_t>(kl_every_));
+        const Csr<T>& P = aff_.P;
+        detail::write_tag(os, "PCSR");
+        detail::write_pod(os, static_cast<std::uint64_t>(P.nnz()));
+        for (std::size_t v : P.row_ptr) detail::write_pod(os, static_cast<std::uint64_t>(v));
+        detail::write_array(os, P.col.data(), P.col.size());
+        detail::write_array(os, P.val.data(), P.val.size());
+        detail::write_tag(os, "EMBD");
+        for (int d = 0; d < Dims; ++d) detail::write_array(os, Y_.coord(d), Y_.size());
+        opt_.save(os);
+        detail::write_tag(os, "REPL");
+        if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) rep_.save(os);
+        detail::write_tag(os, "END.");
+        if (!os) detail::throw_with<runtime_error>("run state: writing failed");
+    }
+
+    /// Reads a state written by save() (same T and Dims) into a new Run with these policies (the
+    /// repulsion's method and grid and the optimizer's buffers come from the file; their other
+    /// settings from the arguments). Throws tsne::invalid_argument naming what is wrong with a
+    /// truncated, foreign or inconsistent file.
+    static Run load(std::istream& is, const Repulsion& repulsion = {}, const Optimizer& optimizer = {},
+                    unsigned threads = 0) {
+        char magic[8];
+        detail::read_array(is, magic, 8, "the file signature");
+        if (!std::equal(magic, magic + 8, state_magic)) detail::fail("run state: not a tsne run-state file");
+        const auto version = detail::read_pod<std::uint32_t>(is, "the format version");
+        if (version != state_version) detail::fail("run state: format version ", version, ", this library reads ", state_version);
+        if (detail::read_pod<std::uint32_t>(is, "the byte-order mark") != 0x01020304u)
+            detail::fail("run state: written on a machine with another byte order");
+        const auto size_t_ = detail::read_pod<std::uint32_t>(is, "the value size");
+        const auto dims = detail::read_pod<std::uint32_t>(is, "the dimensions");
+        if (size_t_ != sizeof(T) || dims != static_cast<std::uint32_t>(Dims))
+            detail::fail("run state: holds a ", dims, "-D embedding of ", size_t_, "-byte values; expected ", Dims,
+                         "-D of ", sizeof(T), "-byte values");
+        const auto n = detail::read_pod<std::uint64_t>(is, "the number of points");
+        const auto iteration = detail::read_pod<std::int32_t>(is, "the iteration");
+        const auto kl_every = detail::read_pod<std::int32_t>(is, "kl_every");
+        if (n == 0 || n >= (std::uint64_t{1} << 32) || iteration < 0 || kl_every < 0)
+            detail::fail("run state: bad header (points ", n, ", iteration ", iteration, ", kl_every ", kl_every, ")");
+        Affinities<T> aff;
+        Csr<T>& P = aff.P;
+        P.n = static_cast<std::size_t>(n);
+        detail::read_tag(is, "PCSR");
+        const auto nnz = detail::read_pod<std::uint64_t>(is, "the number of affinities");
+        if (nnz > n * n) detail::fail("run state: ", nnz, " affinities for ", n, " points");
+        detail::require_bytes(is, (n + 1) * 8 + nnz * (4 + sizeof(T)) + Dims * n * sizeof(T), "P and the embedding");
+        std::vector<std::uint64_t> rp(P.n + 1);
+        detail::read_array(is, rp.data(), rp.size(), "P's row offsets");
+        P.row_ptr.assign(rp.begin(), rp.end());
+        P.col.resize(static_cast<std::size_t>(nnz));
+        P.val.resize(static_cast<std::size_t>(nnz));
+        detail::read_array(is, P.col.data(), P.col.size(), "P's columns");
+        detail::read_array(is, P.val.data(), P.val.size(), "P's values");
+        if (P.row_ptr.front() != 0 || P.row_ptr.back() != nnz) detail::fail("run state: P's row offsets are inconsistent");
+        for (std::size_t i = 0; i < P.n; ++i) {
+            if (P.row_ptr[i + 1] < P.row_ptr[i]) detail::fail("run state: P's row offsets decrease at row ", i);
+            for (std::size_t k = P.row_ptr[i]; k < P.row_ptr[i + 1]; ++k)
+                if (P.col[k] >= P.n || !(P.val[k] >= 0) || !std::isfinite(P.val[k]))
+                    detail::fail("run state: bad affinity in row ", i, " (column ", P.col[k], ", value ", P.val[k], ")");
+        }
+        detail::read_tag(is, "EMBD");
+        Embedding<T, Dims> Y(P.n);
+        for (int d = 0; d < Dims; ++d) detail::read_array(is, Y.coord(d), Y.size(), "the embedding");
+        for (int d = 0; d < Dims; ++d)
+            for (std::size_t i = 0; i < Y.size(); ++i)
+                if (!std::isfinite(Y.coord(d)[i])) detail::fail("run state: non-finite coordinate of point ", i);
+        Run run(std::move(aff), std::move(Y), repulsion, optimizer, threads, kl_every);
+        run.iteration_ = iteration;
+        run.opt_.load(is);
+        detail::read_tag(is, "REPL");
+        if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) run.rep_.load(is);
+        detail::read_tag(is, "END.");
+        return run;
+    }
     Timings timings;
 
 private:
-    template <class... Callbacks>
-    Run& optimize_impl(int iterations, const Phase& phase, Callbacks&... cbs) {
-        static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
-                      "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
-                      "callable with it; see tsne/policies.hpp");
-        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+    static void check_phase(const Phase& phase) {
         detail::check_positive("exaggeration", phase.exaggeration);
         if (!(phase.momentum >= 0 && phase.momentum < 1))
             detail::fail("momentum must be in [0, 1), got ", phase.momentum);
         detail::check_non_negative("learning_rate", phase.learning_rate);
+    }
+
+    /// `phase_at(iteration)`: the Phase of the 1-based iteration about to run.
+    template <class PhaseAt, class... Callbacks>
+    Run& optimize_impl(int iterations, const PhaseAt& phase_at, Callbacks&... cbs) {
+        static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
+                      "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
+                      "callable with it; see tsne/policies.hpp");
+        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        Phase phase = phase_at(iteration_ + 1);
+        check_phase(phase);
         stopped_ = false;
         const auto t0 = std::chrono::steady_clock::now();
-        const double lr = phase.learning_rate_for(Y_.size());
         status_type s;
         s.iteration = iteration_;
         s.phase_iterations = iterations;
         s.exaggeration = phase.exaggeration;
-        s.learning_rate = lr;
+        s.learning_rate = phase.learning_rate_for(Y_.size());
         s.momentum = phase.momentum;
         s.Y = &Y_;
         (detail::call_begin(cbs, s), ...);
         for (int t = 0; t < iterations && !stopped_; ++t) {
             const int next = iteration_ + 1;
+            if (t > 0) {
+                phase = phase_at(next);
+                check_phase(phase);
+            }
+            const double lr = phase.learning_rate_for(Y_.size());
+            s.exaggeration = phase.exaggeration;
+            s.learning_rate = lr;
+            s.momentum = phase.momentum;
             const bool want_kl = (kl_every_ > 0 && next % kl_every_ == 0) || t + 1 == iterations ||
                                  (detail::call_wants_kl(cbs, next) || ...);
             double kl = std::numeric_limits<double>::quiet_NaN();
@@ -199,6 +316,9 @@ private:
             }
         });
     }
+
+    static constexpr char state_magic[8] = {'T', 'S', 'N', 'E', 'R', 'U', 'N', '\0'};
+    static constexpr std::uint32_t state_version = 1;
 
     std::unique_ptr<Executor> ex_;
     Affinities<T> aff_;
@@ -346,13 +466,15 @@ Run<T, Dims, Repulsion, Optimizer> prepare_from_affinities(const Csr<T>& P, cons
     return detail::make_run<Dims>(std::move(aff), std::move(Y), options, repulsion, optimizer, tm);
 }
 
-/// Runs the standard schedule on a prepared run: early exaggeration, then the normal phase.
+/// Runs the standard schedule on a prepared run: early exaggeration, the normal phase, and the
+/// late-exaggeration phase when Options::late_exaggeration_start asks for one.
 template <class T, int Dims, class R, class O, class... Callbacks>
 Run<T, Dims, R, O>& run_schedule(Run<T, Dims, R, O>& run, const Options& options, Callbacks&&... callbacks) {
     options.validate();
     run.optimize(options.early_exaggeration_iterations, options.early_phase(), callbacks...);
-    if (!run.stopped())
-        run.optimize(options.iterations - options.early_exaggeration_iterations, options.final_phase(), callbacks...);
+    if (!run.stopped()) run.optimize(options.normal_iterations(), options.final_phase(), callbacks...);
+    if (!run.stopped() && options.late_iterations() > 0)
+        run.optimize(options.late_iterations(), options.late_phase(), callbacks...);
     return run;
 }
 

@@ -29,6 +29,7 @@
 #include "init/random.hpp"
 #include "gradient/attractive.hpp"
 #include "gradient/repulsive_exact.hpp"
+#include "gradient/fft_interp.hpp"
 #include "tree/space_tree.hpp"
 #include "tree/traversal.hpp"
 #include "gradient/barnes_hut.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "../detail/binary_io.hpp"
 #include "../detail/embedding.hpp"
 #include "../parallel/parallel_for.hpp"
 
@@ -54,6 +55,22 @@ struct MomentumGains {
                     }
                 }
             });
+        }
+
+        /// The persistent part (update buffers and gains), for Run::save / Run::load.
+        void save(std::ostream& os) const {
+            detail::write_tag(os, "MGNS");
+            for (int d = 0; d < Dims; ++d) detail::write_array(os, update.coord(d), update.size());
+            for (int d = 0; d < Dims; ++d) detail::write_array(os, gains.coord(d), gains.size());
+        }
+        void load(std::istream& is) {
+            detail::read_tag(is, "MGNS");
+            for (int d = 0; d < Dims; ++d) detail::read_array(is, update.coord(d), update.size(), "optimizer updates");
+            for (int d = 0; d < Dims; ++d) detail::read_array(is, gains.coord(d), gains.size(), "optimizer gains");
+            for (int d = 0; d < Dims; ++d)
+                for (std::size_t i = 0; i < gains.size(); ++i)
+                    if (!std::isfinite(update.coord(d)[i]) || !(gains.coord(d)[i] > 0) || !std::isfinite(gains.coord(d)[i]))
+                        detail::fail("run state: optimizer update or gain of point ", i, " is not finite/positive");
         }
 
         double gain_up, gain_down, min_gain, max_step_norm;

@@ -1,6 +1,9 @@
 #pragma once
 // One optimisation phase: exaggeration, momentum and learning rate held for a number of iterations.
 #include <cmath>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
 
 namespace tsne {
 
@@ -26,5 +29,26 @@ struct Phase {
 inline Phase exaggerated(double factor = 12.0, double momentum = 0.5) { return Phase{factor, momentum}; }
 /// The normal phase: no exaggeration, momentum 0.8.
 inline Phase normal(double momentum = 0.8) { return Phase{1.0, momentum}; }
+
+/// A per-iteration schedule: `fn(iteration)` returns the Phase (exaggeration, momentum, learning
+/// rate) of that iteration, where `iteration` is the 1-based number of the iteration about to run
+/// counted over the whole run (so a schedule resumed after 300 iterations sees 301, 302, ...).
+/// Pass it to Run::optimize through tsne::schedule(fn):
+///
+///   run.optimize(750, tsne::schedule([](int it) {           // exaggeration decaying 12 -> 1
+///       const double e = it <= 250 ? 12.0 : std::max(1.0, 12.0 - (it - 250) / 10.0);
+///       return tsne::Phase{e, it <= 250 ? 0.5 : 0.8};
+///   }));
+template <class F>
+struct Schedule {
+    F fn;
+    Phase operator()(int iteration) const { return fn(iteration); }
+};
+template <class F>
+Schedule<std::decay_t<F>> schedule(F&& fn) {
+    static_assert(std::is_invocable_r_v<Phase, const std::decay_t<F>&, int>,
+                  "a schedule is called as fn(int iteration) and returns a tsne::Phase");
+    return Schedule<std::decay_t<F>>{std::forward<F>(fn)};
+}
 
 }  // namespace tsne

@@ -1,0 +1,102 @@
+// End-to-end run on a raw float32 file (N x D, row-major) with a chosen repulsion method, library
+// defaults otherwise: perplexity 30, 750 iterations (250 exaggerated), PCA init, AutoNeighbors.
+//
+//   bench_fft_e2e PATH.bin D [--threads T] [--out emb.csv] [--method auto|exact|bh|fft]
+//                 [--dims 1|2] [--nodes P] [--width W]
+//
+// The default method is fft (the run this benchmark was written for); auto shows the library's
+// own choice. Prints the phase times (neighbours, affinities, init, optimisation), the wall time,
+// the mean milliseconds per iteration early (50–250) and late (700–750), the method used, and the
+// KL the run computed last; writes the embedding as CSV for tools/eval_embedding.py.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <tsne/tsne.hpp>
+
+namespace {
+
+template <int Dims>
+int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoRepulsion& rep, const std::string& out) {
+    tsne::Options opts;
+    opts.threads = threads;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto run = tsne::prepare<Dims, float>(X, opts, tsne::AutoNeighbors{}, tsne::Perplexity{}, tsne::PCA{}, rep,
+                                          tsne::MomentumGains{});
+    std::vector<double> at(static_cast<std::size_t>(opts.iterations) + 1, 0.0);
+    double offset = 0, last = 0;
+    auto cb = [&](const tsne::Status<float, Dims>& s) {
+        if (s.phase_iteration == 1) offset = last;  // seconds restart each phase
+        last = offset + s.seconds;
+        at[static_cast<std::size_t>(s.iteration)] = last;
+        if (s.iteration % 50 == 0) std::fprintf(stderr, "iter %d  %.2f s  KL %.4f\n", s.iteration, last, s.kl);
+    };
+    tsne::run_schedule(run, opts, cb);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto& tm = run.timings;
+    std::printf("N %lld D %lld dims %d threads %u method %s\n", static_cast<long long>(X.rows()),
+                static_cast<long long>(X.cols()), Dims, threads, tsne::method_name(run.repulsion().chosen));
+    std::printf("neighbors %.3f s  affinities %.3f s  init %.3f s  optimization %.3f s  wall %.3f s\n", tm.neighbors,
+                tm.affinities, tm.initialization, tm.optimization, wall);
+    const double early = (at[250] - at[50]) / 200 * 1e3, late = (at[750] - at[700]) / 50 * 1e3;
+    std::printf("per iteration: early (50-250) %.2f ms  late (700-750) %.2f ms  late/early %.2f\n", early, late,
+                late / early);
+    std::printf("last KL (run) %.4f\n", run.last_kl());
+    const auto Y = run.embedding();
+    std::ofstream f(out);
+    for (Eigen::Index i = 0; i < Y.rows(); ++i) {
+        for (int d = 0; d < Dims; ++d) f << (d ? "," : "") << Y(i, d);
+        f << '\n';
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr,
+                     "usage: %s PATH.bin D [--threads T] [--out emb.csv] [--method auto|exact|bh|fft] [--dims 1|2] "
+                     "[--nodes P] [--width W]\n",
+                     argv[0]);
+        return 2;
+    }
+    const std::string path = argv[1];
+    const auto D = static_cast<std::size_t>(std::atol(argv[2]));
+    unsigned threads = 2;
+    int dims = 2;
+    std::string out = "emb.csv";
+    tsne::AutoRepulsion rep;
+    rep.method = tsne::Method::fft;
+    for (int a = 3; a + 1 < argc; a += 2) {
+        const std::string v = argv[a + 1];
+        if (!std::strcmp(argv[a], "--threads")) threads = static_cast<unsigned>(std::atoi(v.c_str()));
+        else if (!std::strcmp(argv[a], "--out")) out = v;
+        else if (!std::strcmp(argv[a], "--dims")) dims = std::atoi(v.c_str());
+        else if (!std::strcmp(argv[a], "--nodes")) rep.fft.nodes_per_box = std::atoi(v.c_str());
+        else if (!std::strcmp(argv[a], "--width")) rep.fft.max_box_width = std::atof(v.c_str());
+        else if (!std::strcmp(argv[a], "--method")) {
+            rep.method = v == "auto" ? tsne::Method::automatic
+                       : v == "exact" ? tsne::Method::exact
+                       : v == "bh"    ? tsne::Method::barnes_hut
+                                      : tsne::Method::fft;
+        }
+    }
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in || D == 0 || (dims != 1 && dims != 2)) {
+        std::fprintf(stderr, "cannot open %s, or bad D / --dims\n", path.c_str());
+        return 1;
+    }
+    const auto bytes = static_cast<std::size_t>(in.tellg());
+    const std::size_t N = bytes / (4 * D);
+    std::vector<float> x(N * D);
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(N * D * 4));
+    Eigen::Map<const tsne::RowMatrix<float>> X(x.data(), static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(D));
+    const tsne::MatrixRef<float> ref(X);
+    return dims == 1 ? run_e2e<1>(ref, threads, rep, out) : run_e2e<2>(ref, threads, rep, out);
+}
