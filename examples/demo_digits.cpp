@@ -4,53 +4,16 @@
 // directory given as the first argument.
 //
 //   demo_digits [OUTPUT_DIR]
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <tsne/tsne.hpp>
 
 #include "io.hpp"
 #include "plot.hpp"
-
-namespace {
-
-/// Leave-one-out accuracy of a majority vote among each point's k nearest embedding neighbours
-/// (brute force; ties go to the label of the nearest neighbour among the tied labels).
-template <class T>
-double knn_accuracy(const tsne::RowMatrix<T>& Y, const std::vector<int>& labels, int k = 10) {
-    const Eigen::Index n = Y.rows();
-    std::vector<std::pair<double, Eigen::Index>> dist(static_cast<std::size_t>(n));
-    Eigen::Index correct = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-        dist.clear();
-        for (Eigen::Index j = 0; j < n; ++j)
-            if (j != i) dist.emplace_back((Y.row(i) - Y.row(j)).template cast<double>().squaredNorm(), j);
-        const auto kk = static_cast<std::ptrdiff_t>(std::min<Eigen::Index>(k, n - 1));
-        std::partial_sort(dist.begin(), dist.begin() + kk, dist.end());
-        // Count votes; among labels with the most votes pick the one seen first (nearest).
-        int best = 0, best_votes = 0;
-        for (std::ptrdiff_t a = 0; a < kk; ++a) {
-            const int l = labels[static_cast<std::size_t>(dist[static_cast<std::size_t>(a)].second)];
-            int votes = 0;
-            for (std::ptrdiff_t b = 0; b < kk; ++b)
-                votes += labels[static_cast<std::size_t>(dist[static_cast<std::size_t>(b)].second)] == l;
-            if (votes > best_votes) {
-                best = l;
-                best_votes = votes;
-            }
-        }
-        correct += best == labels[static_cast<std::size_t>(i)];
-    }
-    return static_cast<double>(correct) / static_cast<double>(n);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     try {
@@ -69,7 +32,9 @@ int main(int argc, char** argv) {
         std::printf("t-SNE: %.2f s wall time on %u threads (%s), final KL %.4f\n", seconds, run.threads(),
                     tsne::simd::arch_name(), run.last_kl());
 
-        const double acc = knn_accuracy(Y, labels, 10);
+        // Leave-one-out majority vote of each point's 10 nearest embedding neighbours.
+        const auto g = tsne::neighborhood_graphs(X, Y, 10, run.threads());
+        const double acc = tsne::knn_label_accuracy(g.y, labels, 10);
         std::printf("10-NN label accuracy of the embedding: %.4f\n", acc);
 
         const std::string csv = dir + "digits_embedding.csv", png = dir + "digits.png";

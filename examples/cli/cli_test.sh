@@ -3,9 +3,9 @@
 #
 #   examples/cli/cli_test.sh path/to/tsne path/to/examples/data
 #
-# Success cases check the output's shape; failure cases check a non-zero exit status (2 for bad
-# usage, 1 for bad data), exactly one stderr line starting with "tsne: error:", and that no output
-# file (nor a leftover temporary file) was created. Needs bash, coreutils, awk and python3 (standard
+# Success cases check the output's shape; failure cases check the exit status (1 bad input file,
+# 2 bad usage, 3 unwritable output, 4 failed run), exactly one stderr line starting with
+# "tsne: error:", and that no output file (nor a leftover temporary file) was created. Needs bash, coreutils, awk and python3 (standard
 # library only: the .npy inputs are written with struct, no numpy needed). Takes a few seconds.
 set -u
 
@@ -14,7 +14,7 @@ if [ $# -ne 2 ]; then
     exit 2
 fi
 TSNE=$1
-DATA=$2
+DATA=$(cd "$2" && pwd)
 if [ ! -x "$TSNE" ]; then echo "$0: $TSNE is not an executable" >&2; exit 2; fi
 if [ ! -f "$DATA/digits.csv" ]; then echo "$0: $DATA/digits.csv not found" >&2; exit 2; fi
 PY=${PYTHON:-python3}
@@ -38,6 +38,9 @@ printf '1,2,3\n4,nan,6\n7,8,9\n' >"$WORK/nan.csv"
 printf '1,2,3\n4,5,inf\n7,8,9\n' >"$WORK/inf.csv"
 printf '1,2,3\n4,five,6\n7,8,9\n' >"$WORK/text.csv"
 printf 'a,b,c\n1,2,3\n4,5,6\n' >"$WORK/header.csv"
+{ printf 'f%s,' $(seq 1 63); printf 'f64\n'; cat "$WORK/small.csv"; } >"$WORK/header150.csv"
+{ printf 'a,b\n'; cat "$WORK/small.csv"; } >"$WORK/header_short.csv"
+{ printf 'label\n'; cat "$WORK/small_labels.txt"; } >"$WORK/labels_header.csv"
 printf '1\n2\n' >"$WORK/two_labels.txt"
 
 # .npy inputs, all written by one python3 call. Each spec: FILE DTYPE(f4|f8|i4) ROWS COLS [flags],
@@ -120,6 +123,42 @@ write_csv("aff_diagonal.csv", aff[:5] + [(4, 4, 0.1)] + aff[5:])
 write_csv("aff_negative.csv", aff[:5] + [(4, 9, -0.1)] + aff[5:])
 EOF
 
+# IDX, raw float32 and more .npy inputs from the first 150 digits (python3 standard library).
+(cd "$WORK" && "$PY" - "$DATA/digits.csv" "$DATA/digits_labels.csv") <<'EOF'
+import gzip, struct, sys
+rows = [[float(v) for v in line.split(",")] for line in open(sys.argv[1]).read().split("\n")[:150]]
+labels = [int(v) for v in open(sys.argv[2]).read().split()[:150]]
+def idx(path, code, dims, payload, opener=open):
+    with opener(path, "wb") as f:
+        f.write(bytes([0, 0, code, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload)
+pixels = bytes(min(255, int(v) * 16) for r in rows for v in r)  # 0..16 -> 0..255
+idx("images.idx", 0x08, [150, 8, 8], pixels)
+idx("images.idx.gz", 0x08, [150, 8, 8], pixels, gzip.open)
+idx("labels.idx", 0x08, [150], bytes(labels))
+idx("labels.idx.gz", 0x08, [150], bytes(labels), gzip.open)
+idx("labels100.idx", 0x08, [100], bytes(labels[:100]))
+idx("images_truncated.idx", 0x08, [150, 8, 8], pixels[: len(pixels) - 100])
+idx("images_trailing.idx", 0x08, [150, 8, 8], pixels + b"\0\0")
+idx("floats_nan.idx", 0x0D, [150, 4], b"".join(struct.pack(">f", float("nan") if i == 77 else i) for i in range(600)))
+data = open("images.idx.gz", "rb").read()
+open("images_truncated.idx.gz", "wb").write(data[: len(data) // 2])
+open("images_corrupt.idx.gz", "wb").write(data[:20] + bytes(b ^ 0x5A for b in data[20:60]) + data[60:])
+with open("raw.f32", "wb") as f:
+    f.write(b"".join(struct.pack("<f", v) for r in rows for v in r))
+with open("raw_nan.f32", "wb") as f:
+    f.write(b"".join(struct.pack("<f", float("nan") if (i, j) == (5, 3) else v)
+                     for i, r in enumerate(rows) for j, v in enumerate(r)))
+def npy(path, descr, shape, payload):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + payload)
+npy("u8.npy", "|u1", "(150, 64)", pixels)
+npy("labels_i8.npy", "<i8", "(150,)", b"".join(struct.pack("<q", l) for l in labels))
+npy("labels_truncated.npy", "<i8", "(150,)", b"".join(struct.pack("<q", l) for l in labels[:120]))
+npy("labels_float.npy", "<f8", "(150,)", b"".join(struct.pack("<d", l + 0.5) for l in labels))
+EOF
+
 # ---- helpers ------------------------------------------------------------------------------------
 # check_csv NAME FILE ROWS COLS: FILE has ROWS lines of COLS finite numbers.
 check_csv() {
@@ -182,6 +221,18 @@ expect_failure() {
         ok "$name ($(cut -c 14- "$WORK/stderr" | head -c 110))"
     fi
 }
+# run_check NAME TEST ARGS...: tsne ARGS must succeed (stderr in $WORK/stderr), then the shell test
+# TEST (a string, evaluated) must pass.
+run_check() {
+    local name=$1 test=$2
+    shift 2
+    if "$TSNE" "$@" 2>"$WORK/stderr" && eval "$test"; then
+        ok "$name"
+    else
+        bad "$name" "$(head -c 300 "$WORK/stderr")"
+    fi
+}
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && [ "$(wc -c <"$1")" -gt 5000 ]; }
 OUT="$WORK/fail/out.csv"
 
 # ---- success cases ------------------------------------------------------------------------------
@@ -301,7 +352,11 @@ if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
     for opt in --input --output --dims --perplexity --iterations --exaggeration-iterations --exaggeration \
         --learning-rate --seed --threads --init --method --fft-nodes --fft-box-width --labels --plot --verbose --quiet --help --version \
         --distances --knn-graph --affinities --points --no-symmetrize --no-normalize --knn --metric --affinity \
-        --perplexities --uniform-k --theta; do
+        --perplexities --uniform-k --theta --shape --color --color-k --snapshots --animate --animate-size \
+        --frame-delay --report --save-knn --plot-size --momentum --final-momentum --max-step-norm --gains --kl-every \
+        --init-std --pca-exact-max-dims --pca-power-iterations --exact-below --bh-leaf-size --bh-group-size \
+        --knn-vp-max-dims --knn-exact-max-points --ivf-clusters --ivf-probes --ivf-kmeans-iterations --ivf-refine \
+        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view --early-stop 'Exit status'; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -327,16 +382,15 @@ expect_failure "ragged CSV" 1 --input "$WORK/ragged.csv" --output "$OUT"
 expect_failure "NaN cell" 1 --input "$WORK/nan.csv" --output "$OUT"
 expect_failure "Inf cell" 1 --input "$WORK/inf.csv" --output "$OUT"
 expect_failure "text cell" 1 --input "$WORK/text.csv" --output "$OUT"
-expect_failure "header row" 1 --input "$WORK/header.csv" --output "$OUT"
 expect_failure "empty file" 1 --input "$WORK/empty.csv" --output "$OUT"
 expect_failure "truncated .npy" 1 --input "$WORK/truncated.npy" --output "$OUT"
 expect_failure "Fortran-order .npy" 1 --input "$WORK/fortran.npy" --output "$OUT"
 expect_failure "int32 .npy" 1 --input "$WORK/int.npy" --output "$OUT"
 expect_failure ".npy header with a huge shape" 1 --input "$WORK/lying.npy" --output "$OUT"
-expect_failure "perplexity 5000 on 50 rows" 1 --input "$WORK/rows50.csv" --output "$OUT" --perplexity 5000
+expect_failure "perplexity 5000 on 50 rows" 4 --input "$WORK/rows50.csv" --output "$OUT" --perplexity 5000
 expect_failure "labels count mismatch" 1 --input "$WORK/small.csv" --output "$OUT" \
     --labels "$WORK/two_labels.txt" --plot "$WORK/fail/plot.png"
-expect_failure "output directory does not exist" 1 --input "$WORK/small.csv" --output "$WORK/fail/no/such/dir/out.csv"
+expect_failure "output directory does not exist" 3 --input "$WORK/small.csv" --output "$WORK/fail/no/such/dir/out.csv"
 expect_failure "unknown option" 2 --input "$WORK/small.csv" --output "$OUT" --frobnicate
 expect_failure "--dims 7" 2 --input "$WORK/small.csv" --output "$OUT" --dims 7
 expect_failure "--perplexity -1" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity -1
@@ -350,7 +404,7 @@ expect_failure "--theta -1" 2 --input "$WORK/small.csv" --output "$OUT" --method
 expect_failure "--fft-nodes 1" 2 --input "$WORK/small.csv" --output "$OUT" --method fft --fft-nodes 1
 expect_failure "--fft-box-width -1" 2 --input "$WORK/small.csv" --output "$OUT" --method fft --fft-box-width -1
 expect_failure "--theta nan" 2 --input "$WORK/small.csv" --output "$OUT" --theta nan
-expect_failure "missing --output" 2 --input "$WORK/small.csv"
+WANT='nothing to write' expect_failure "no output at all" 2 --input "$WORK/small.csv"
 expect_failure "option without its value" 2 --input "$WORK/small.csv" --output "$OUT" --perplexity
 expect_failure "--plot with --dims 1" 2 --input "$WORK/small.csv" --output "$OUT" --dims 1 --plot "$WORK/fail/p.png"
 
@@ -372,7 +426,7 @@ WANT='knn_self.csv: line 12, column 1: point 11 lists itself' \
 WANT='knn_odd.csv: .*even number of columns' \
     expect_failure "kNN graph: odd column count" 1 --knn-graph "$WORK/knn_odd.csv" --output "$OUT" --perplexity 5
 WANT='has 20 neighbours per point but the affinities need 59' \
-    expect_failure "kNN graph: k too small for the perplexity" 1 --knn-graph "$WORK/knn.csv" --output "$OUT" \
+    expect_failure "kNN graph: k too small for the perplexity" 4 --knn-graph "$WORK/knn.csv" --output "$OUT" \
         --perplexity 30
 WANT='aff_two_columns.csv: affinities need 3 columns' \
     expect_failure "affinities: two columns" 1 --affinities "$WORK/aff_two_columns.csv" --output "$OUT"
@@ -387,8 +441,8 @@ WANT='aff.csv: line [0-9]*, column [12]: .*out of range' \
 WANT='dist_nonsquare.csv: .*square' \
     expect_failure "distances: not square" 1 --distances "$WORK/dist_nonsquare.csv" --output "$OUT"
 WANT='perplexity 100 is too large' \
-    expect_failure "distances: perplexity too large" 1 --distances "$WORK/dist.csv" --output "$OUT" --perplexity 100
-expect_failure "failed run with --save-knn leaves no graph" 1 --input "$WORK/rows50.csv" --output "$OUT" \
+    expect_failure "distances: perplexity too large" 4 --distances "$WORK/dist.csv" --output "$OUT" --perplexity 100
+expect_failure "failed run with --save-knn leaves no graph" 4 --input "$WORK/rows50.csv" --output "$OUT" \
     --perplexity 5000 --save-knn "$WORK/fail/graph.csv"
 WANT='--input and --distances' \
     expect_failure "both --input and --distances" 2 --input "$WORK/small.csv" --distances "$WORK/dist.csv" \
@@ -416,6 +470,191 @@ expect_failure "--perplexities 30,x" 2 --input "$WORK/small.csv" --affinity mult
 expect_failure "--uniform-k without --affinity uniform" 2 --input "$WORK/small.csv" --uniform-k 10 --output "$OUT"
 expect_failure "--perplexity with --affinity uniform" 2 --input "$WORK/small.csv" --affinity uniform --perplexity 5 \
     --output "$OUT"
+
+# ---- more input formats, outputs, pictures and the report ------------------------------------------
+expect_success "CSV with a header row" 150 2 --input "$WORK/header150.csv"
+expect_success "npy uint8 input" 150 2 --input "$WORK/u8.npy"
+expect_success "IDX input" 150 2 --input "$WORK/images.idx"
+# gzip needs zlib; a tsne built without it must say so in one line.
+if "$TSNE" --input "$WORK/images.idx.gz" --output "$WORK/out.csv" --quiet "${FAST[@]}" 2>"$WORK/stderr" ||
+    ! grep -q 'without zlib' "$WORK/stderr"; then
+    GZ=1
+    expect_success "gzip IDX input" 150 2 --input "$WORK/images.idx.gz"
+else
+    GZ=0
+    WANT='built without zlib' expect_failure "gzip IDX input without zlib" 1 --input "$WORK/images.idx.gz" --output "$OUT"
+fi
+expect_success "raw float32 with --shape" 150 2 --input "$WORK/raw.f32" --shape 150,64
+expect_success "every optimiser and search knob" 150 2 --input "$WORK/small.csv" --momentum 0.4 --final-momentum 0.7 \
+    --max-step-norm 3 --gains 0.3,0.7,0.02 --kl-every 10 --init-std 0.001 --exact-below 100 --bh-leaf-size 8 \
+    --bh-group-size 64 --knn approx --ivf-clusters 8 --ivf-probes 3 --ivf-kmeans-iterations 2 --ivf-refine 1 \
+    --ivf-refine-width 4 --sigma-tolerance 1e-4 --sigma-max-steps 50 --pca-power-iterations 2
+run_check "--early-stop stops early" 'grep -q "early-stop: the KL improved by less than 0.5" "$WORK/stderr"' \
+    --input "$WORK/small.csv" --output "$WORK/out.csv" --early-stop 0.5 --verbose
+expect_success "--knn vptree" 150 2 --input "$WORK/small.csv" --knn vptree
+expect_success "--knn auto thresholds" 150 2 --input "$WORK/small.csv" --knn-vp-max-dims 100 --knn-exact-max-points 10 \
+    --pca-exact-max-dims 10
+
+# Labels in every format.
+gz_labels=labels.idx.gz
+[ "$GZ" = 1 ] || gz_labels=""
+for lab in small_labels.txt labels_header.csv labels.idx $gz_labels labels_i8.npy; do
+    rm -f "$WORK/p.png"
+    run_check "labels from $lab" 'is_png "$WORK/p.png"' --input "$WORK/images.idx" --labels "$WORK/$lab" \
+        --plot "$WORK/p.png" --quiet "${FAST[@]}"
+done
+
+# .npy output: float32 for float32 input, the right shape.
+cat >"$WORK/npycheck.py" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<H", b[8:10])[0]
+h = b[10:10 + n].decode()
+assert b[:6] == b"\x93NUMPY" and "'<f4'" in h and "(150, 2)" in h, h
+assert len(b) == 10 + n + 150 * 2 * 4
+vals = struct.unpack("<300f", b[10 + n:])
+assert all(v == v and abs(v) < 1e6 for v in vals)
+EOF
+run_check ".npy output" '"$PY" "$WORK/npycheck.py" "$WORK/y.npy"' --input "$WORK/small.csv" --output "$WORK/y.npy" \
+    --quiet "${FAST[@]}"
+
+# Plots in every colouring (PNG of a plausible size).
+for spec in distortion:2 preservation:2 labels:2 embedding3d:3 none:2 default:3; do
+    mode=${spec%%:*}
+    dims=${spec##*:}
+    args=(--color "$mode")
+    [ "$mode" = default ] && args=()
+    rm -f "$WORK/p.png"
+    run_check "--plot coloured by $mode in ${dims}-D" 'is_png "$WORK/p.png"' --input "$WORK/small.csv" \
+        --labels "$WORK/small_labels.txt" --plot "$WORK/p.png" --dims "$dims" "${args[@]}" --quiet "${FAST[@]}"
+done
+
+# Animated GIF: a standard-library GIF decoder walks every block and LZW-decodes every frame.
+cat >"$WORK/gifcheck.py" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:6] == b"GIF89a", "signature"
+w, h, packed = struct.unpack("<HHB", b[6:11])
+pos = 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
+def lzw(data, min_size, count):
+    clear, eoi = 1 << min_size, (1 << min_size) + 1
+    size, table, out, prev = min_size + 1, None, [], None
+    bits, nbits, i = 0, 0, 0
+    while True:
+        while nbits < size:
+            assert i < len(data), "data ended before the end code"
+            bits |= data[i] << nbits; nbits += 8; i += 1
+        code = bits & ((1 << size) - 1); bits >>= size; nbits -= size
+        if code == clear:
+            table = [[c] for c in range(clear)] + [None, None]; size = min_size + 1; prev = None; continue
+        if code == eoi: break
+        if prev is None: entry = table[code]
+        elif code < len(table): entry = table[code]; table.append(table[prev] + [entry[0]])
+        elif code == len(table): entry = table[prev] + [table[prev][0]]; table.append(entry)
+        else: raise AssertionError("bad code %d" % code)
+        out += entry; prev = code
+        if len(table) == (1 << size) and size < 12: size += 1
+    assert len(out) == count, (len(out), count)
+frames = 0
+while b[pos] != 0x3B:
+    if b[pos] == 0x21:
+        pos += 2
+        while b[pos]: pos += b[pos] + 1
+        pos += 1
+    elif b[pos] == 0x2C:
+        fw, fh = struct.unpack("<HH", b[pos + 5:pos + 9]); pos += 10
+        min_size = b[pos]; pos += 1; data = bytearray()
+        while b[pos]: data += b[pos + 1:pos + 1 + b[pos]]; pos += b[pos] + 1
+        pos += 1; lzw(data, min_size, fw * fh); frames += 1
+    else: raise AssertionError("unexpected block 0x%02x" % b[pos])
+print(frames, w, h)
+EOF
+rm -f "$WORK/a.gif"
+run_check "--animate GIF (6 frames decoded)" '[ "$("$PY" "$WORK/gifcheck.py" "$WORK/a.gif")" = "6 200 200" ]' \
+    --input "$WORK/small.csv" --labels "$WORK/small_labels.txt" --animate "$WORK/a.gif" --snapshots 10 \
+    --animate-size 200 --quiet "${FAST[@]}"
+mkdir -p "$WORK/frames"
+run_check "--animate PNG frames" '[ "$(ls "$WORK/frames" | tr "\n" " ")" = "f_000.png f_001.png f_002.png " ]' \
+    --input "$WORK/small.csv" --dims 3 --animate "$WORK/frames/f_%03d.png" --snapshots 25 --animate-view fixed \
+    --quiet "${FAST[@]}"
+
+# The JSON report: every score present and plausible.
+cat >"$WORK/reportcheck.py" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["points"] == 150 and r["kl_exact"] is True and 0 < r["kl"] < 5, r
+assert 0.3 < r["knn_recall10"] <= 1 and 0.8 < r["trustworthiness10"] <= 1 and 0.8 < r["knn_accuracy10"] <= 1, r
+assert r["trustworthiness_points"] == 150 and r["seconds"]["total"] > 0, r
+EOF
+run_check "--report" '"$PY" "$WORK/reportcheck.py" "$WORK/r.json"' --input "$WORK/small.csv" \
+    --labels "$WORK/small_labels.txt" --report "$WORK/r.json" --quiet --iterations 300 --exaggeration-iterations 100
+
+# Without a terminal the default output is the one summary line (no progress bar).
+run_check "no progress bar without a terminal" \
+    '[ "$(wc -l <"$WORK/stderr")" -eq 1 ] && ! grep -q $'"'"'\r'"'"' "$WORK/stderr" && grep -q "^tsne: embedded" "$WORK/stderr"' \
+    --input "$WORK/small.csv" --output "$WORK/out.csv" "${FAST[@]}"
+
+# Malformed files of the new formats: one clear line naming the file, exit 1.
+WANT='images_truncated.idx: truncated IDX data' \
+    expect_failure "truncated IDX" 1 --input "$WORK/images_truncated.idx" --output "$OUT"
+WANT='images_trailing.idx: corrupt IDX file' \
+    expect_failure "IDX with trailing bytes" 1 --input "$WORK/images_trailing.idx" --output "$OUT"
+if [ "$GZ" = 1 ]; then
+    WANT='images_truncated.idx.gz: truncated or corrupt gzip' \
+        expect_failure "truncated gzip IDX" 1 --input "$WORK/images_truncated.idx.gz" --output "$OUT"
+    WANT='images_corrupt.idx.gz: .*gzip' \
+        expect_failure "corrupt gzip IDX" 1 --input "$WORK/images_corrupt.idx.gz" --output "$OUT"
+fi
+WANT='floats_nan.idx: non-finite value' \
+    expect_failure "NaN in IDX" 1 --input "$WORK/floats_nan.idx" --output "$OUT"
+WANT='raw.f32: --shape 150,63 needs' \
+    expect_failure "wrong --shape" 1 --input "$WORK/raw.f32" --shape 150,63 --output "$OUT"
+WANT='raw.f32: --shape 200,64 needs' \
+    expect_failure "--shape larger than the file" 1 --input "$WORK/raw.f32" --shape 200,64 --output "$OUT"
+WANT='raw_nan.f32: non-finite value nan at row 5, column 3' \
+    expect_failure "NaN in raw float32" 1 --input "$WORK/raw_nan.f32" --shape 150,64 --output "$OUT"
+WANT='header_short.csv: line 1: the header has 2 names' \
+    expect_failure "header narrower than the rows" 1 --input "$WORK/header_short.csv" --output "$OUT"
+WANT='labels100.idx: has 100 labels but .* has 150 points' \
+    expect_failure "IDX labels count mismatch" 1 --input "$WORK/images.idx" --labels "$WORK/labels100.idx" \
+        --plot "$WORK/fail/p.png"
+WANT='images.idx: labels must be a 1-D IDX array' \
+    expect_failure "images given as labels" 1 --input "$WORK/images.idx" --labels "$WORK/images.idx" \
+        --plot "$WORK/fail/p.png"
+WANT='labels_truncated.npy: truncated' \
+    expect_failure "truncated .npy labels" 1 --input "$WORK/small.csv" --labels "$WORK/labels_truncated.npy" \
+        --plot "$WORK/fail/p.png"
+WANT='labels_float.npy: label 0 .*not an integer' \
+    expect_failure "non-integer .npy labels" 1 --input "$WORK/small.csv" --labels "$WORK/labels_float.npy" \
+        --plot "$WORK/fail/p.png"
+WANT='--shape must be N,D' expect_failure "--shape 150" 2 --input "$WORK/raw.f32" --shape 150 --output "$OUT"
+WANT='--shape is for headerless' \
+    expect_failure "--shape with .npy" 2 --input "$WORK/f32.npy" --shape 120,6 --output "$OUT"
+WANT='--color distortion and preservation need the data' \
+    expect_failure "--color distortion with --distances" 2 --distances "$WORK/dist.csv" --color distortion \
+        --plot "$WORK/fail/p.png"
+WANT='--color embedding3d needs --dims 3' \
+    expect_failure "--color embedding3d in 2-D" 2 --input "$WORK/small.csv" --color embedding3d --plot "$WORK/fail/p.png"
+WANT='--color labels needs --labels' \
+    expect_failure "--color labels without labels" 2 --input "$WORK/small.csv" --color labels --plot "$WORK/fail/p.png"
+WANT='--animate: .*%d' \
+    expect_failure "--animate without .gif or %d" 2 --input "$WORK/small.csv" --animate "$WORK/fail/a.png"
+WANT='--snapshots, --animate-size, --animate-view and --frame-delay need --animate' \
+    expect_failure "--snapshots without --animate" 2 --input "$WORK/small.csv" --snapshots 5 --output "$OUT"
+WANT='--gains must be' \
+    expect_failure "--gains 0.2,1.5,0.01" 2 --input "$WORK/small.csv" --gains 0.2,1.5,0.01 --output "$OUT"
+WANT='--bh-group-size' expect_failure "--bh-group-size below the leaf size" 2 --input "$WORK/small.csv" \
+    --bh-leaf-size 32 --bh-group-size 16 --output "$OUT"
+# Devices are written in place, never replaced by a renamed temporary file (that would turn
+# /dev/null into a regular file when run as root).
+run_check "--output /dev/null stays a device" '[ -c /dev/null ]' --input "$WORK/small.csv" --output /dev/null \
+    --quiet "${FAST[@]}"
+if [ -c /dev/full ]; then
+    WANT='/dev/full: write error' expect_failure "a full device" 3 --input "$WORK/small.csv" --output /dev/full
+    [ -c /dev/full ] && ok "/dev/full stays a device" || bad "/dev/full stays a device" "it was replaced"
+fi
+WANT='r.json: ' expect_failure "report into a missing directory" 3 --input "$WORK/small.csv" \
+    --report "$WORK/fail/no/dir/r.json"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

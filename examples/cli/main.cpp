@@ -1,10 +1,13 @@
-// tsne: command-line t-SNE. Reads a data set (CSV or .npy), writes the embedding as CSV and,
-// optionally, a PNG scatter plot coloured by labels. Precomputed distances, kNN graphs or
-// affinities can replace the data. Run `tsne --help` for the options.
+// tsne: command-line t-SNE. Reads a data set (CSV, .npy, IDX (.gz), raw float32), writes the
+// embedding as CSV or .npy and, optionally, a PNG scatter plot coloured by labels or by the
+// library's diagnostics, an animation of the optimisation (GIF or PNG frames) and a JSON report.
+// Precomputed distances, kNN graphs or affinities can replace the data. `tsne --help` lists
+// every option.
 //
-// Errors print exactly one line, "tsne: error: <message>", on stderr and exit with 2 (bad usage)
-// or 1 (unreadable data, failed run). Outputs are written to temporary files and renamed into
-// place only when everything succeeded, so a failed run never leaves a partial or stale file.
+// Errors print exactly one line, "tsne: error: <message>", on stderr and exit with a status that
+// says which stage failed (see exit_text below). Outputs are written to temporary files and
+// renamed into place only when everything succeeded, so a failed run never leaves a partial or
+// stale file.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -30,6 +33,11 @@
 #include "io.hpp"
 #if TSNE_HAVE_STB
 #include "plot.hpp"
+#include "gif.hpp"
+#endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#define TSNE_CLI_HAVE_ISATTY 1
 #endif
 
 namespace {
@@ -39,14 +47,29 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// Exit statuses (documented in --help).
+enum Exit : int {
+    exit_ok = 0,
+    exit_input = 1,    ///< an input file is missing, unreadable or malformed
+    exit_usage = 2,    ///< bad command line
+    exit_output = 3,   ///< an output file cannot be written
+    exit_run = 4,      ///< the data and options were read but the run failed (e.g. perplexity too large)
+    exit_memory = 5,   ///< out of memory
+};
+
+/// Which stage is running: an exception is reported with that stage's exit status.
+enum class Stage { setup, reading, computing, writing };
+
 enum class InitKind { pca, random };
 enum class InputKind { data, distances, knn_graph, affinities };
-enum class KnnKind { automatic, exact, approx };
+enum class KnnKind { automatic, exact, vptree, approx };
+enum class ColorKind { automatic, labels, distortion, preservation, embedding3d, none };
 enum class MetricKind { euclidean, cosine };
 enum class AffinityKind { perplexity, multiscale, uniform };
 
 struct Config {
-    std::string input, output, labels, plot, save_knn;
+    std::string input, output, labels, plot, save_knn, animate, report;
+    std::uint64_t shape_rows = 0, shape_cols = 0;  ///< --shape (raw float32 input)
     InputKind input_kind = InputKind::data;
     std::string input_option;  ///< "--input", "--distances", "--knn-graph" or "--affinities"
     int dims = 2;
@@ -69,21 +92,49 @@ struct Config {
     double theta = 0.5;
     int fft_nodes = 3;          ///< --fft-nodes
     double fft_box_width = 0;   ///< --fft-box-width (0 = automatic)
+    // Every other knob of the library's options and policies, defaults as in the library.
+    tsne::Options defaults;
+    double momentum = defaults.momentum, final_momentum = defaults.final_momentum;
+    int kl_every = defaults.kl_every;
+    tsne::MomentumGains gains;
+    double init_std = tsne::PCA{}.std;
+    tsne::AutoNeighbors auto_knn;
+    tsne::IVF ivf;
+    tsne::Perplexity sigma;  ///< tolerance and max_steps of the σ search
+    tsne::AutoRepulsion repulsion;
+    tsne::PCA pca;
+    // Pictures and diagnostics.
+    ColorKind color = ColorKind::automatic;
+    std::size_t color_k = 10;
+    int plot_size = 900, animate_size = 480, frame_delay = 8;
+    int snapshots = 0;
+    double early_stop = 0;        ///< --early-stop (0 = off)
+    bool animate_fixed = false;  ///< --animate-view fixed
     bool verbose = false, quiet = false;
     std::vector<std::string> given;  ///< options as given on the command line, in order
 };
 
-const char* const usage_text = R"(usage: tsne --input FILE --output OUT.csv [options]
-       tsne --distances FILE | --knn-graph FILE | --affinities FILE --output OUT.csv [options]
+const char* const usage_text = R"(usage: tsne --input FILE [--output OUT.csv|OUT.npy] [--plot OUT.png] [options]
+       tsne --distances FILE | --knn-graph FILE | --affinities FILE [outputs] [options]
 
-Embeds the rows of FILE (one point per row) in 1, 2 or 3 dimensions with t-SNE and writes the
-embedding to OUT.csv, one point per line, coordinates separated by commas. Instead of data, the
-input can be precomputed distances, a kNN graph or affinities.
+Embeds the rows of FILE (one point per row) in 1, 2 or 3 dimensions with t-SNE. Outputs (at
+least one): the embedding (--output), a scatter plot (--plot), an animation of the optimisation
+(--animate) and a JSON report of quality scores (--report). Instead of data, the input can be
+precomputed distances, a kNN graph or affinities.
 
 Input (exactly one of):
-  --input FILE              data set: .npy (2-D, float32 '<f4' or float64 '<f8', C order; the
-                            type is kept) or, for any other extension, numeric CSV: one point
-                            per line, comma-separated, no header (read as float32).
+  --input FILE              data set, format by content and extension:
+                              .npy   2-D, C order: float32 '<f4' or float64 '<f8' (the type is
+                                     kept), uint8 '|u1' (read as float32)
+                              IDX    the MNIST / Fashion-MNIST format, plain or gzip-compressed
+                                     (e.g. train-images-idx3-ubyte.gz): N x d1 x d2 ... becomes N
+                                     points of d1*d2*... features (float32)
+                              raw    headerless little-endian float32, with --shape N,D
+                              CSV    anything else: numbers separated by commas, one point per
+                                     line; a first line with no number in it is a header and
+                                     skipped (read as float32)
+  --shape N,D               --input is raw float32 of N rows and D columns (the file size must be
+                            exactly N*D*4 bytes)
   --distances FILE          full N x N distance matrix (CSV or .npy as above; finite, >= 0; the
                             diagonal is ignored; need not be symmetric). Read as float32.
   --knn-graph FILE          kNN graph: N rows of 2k columns (CSV or .npy): the first k are
@@ -95,18 +146,64 @@ Input (exactly one of):
   --points N                number of points of --affinities (for trailing isolated points)
   --no-symmetrize           take --affinities as given (default: P = (P + P^T) / 2)
   --no-normalize            do not rescale --affinities to sum 1 (default: normalise)
+  --labels FILE             integer labels, one per point: text (one per line, optional header
+                            line), .npy (1-D or N x 1, any integer dtype) or IDX (.gz too, e.g.
+                            train-labels-idx1-ubyte.gz). Colour the plot and the animation and
+                            give the report's 10-NN accuracy.
 
-Output:
-  --output FILE             embedding as CSV ("-" = standard output). Required.
-  --labels FILE             integer labels, one per line (same count as points), colouring the
-                            plot. Needs --plot.
-  --plot FILE               PNG scatter plot of the first two coordinates (needs --dims 2 or 3).
+Outputs:
+  --output FILE             embedding, one point per row: .npy (float32, or float64 for float64
+                            input) when FILE ends in .npy, else CSV ("-" = standard output)
+  --plot FILE               PNG scatter plot of the first two coordinates (needs --dims 2 or 3),
+                            coloured as --color says
+  --plot-size PX            width and height of --plot in pixels, 200 to 8000 (default 900)
+  --color MODE              colouring of --plot: labels (needs --labels; a legend), distortion
+                            or preservation (per-point neighbourhood scores, --input only; a
+                            colour bar), embedding3d (--dims 3: the three coordinates as red,
+                            green, blue, each from its 1st to 99th percentile), none. Default:
+                            labels when --labels is given, else the third coordinate (colour
+                            bar) with --dims 3, else none
+  --color-k K               neighbours for --color distortion|preservation (default 10)
+                              distortion(i)   = mean data distance from point i to its K nearest
+                                                embedding neighbours / mean data distance to its
+                                                K nearest data neighbours (1 = ideal; higher =
+                                                worse)
+                              preservation(i) = fraction of i's K nearest data neighbours that
+                                                are among its K nearest embedding neighbours
+  --snapshots K             record the embedding every K iterations (for --animate; default 10
+                            when --animate is given)
+  --animate FILE            animation of the optimisation, one frame per snapshot: an animated
+                            GIF when FILE ends in .gif, else numbered PNG frames: FILE must
+                            contain one %d (e.g. frames/f_%04d.png)
+  --animate-view grow|fixed axes of the frames: grow = each frame shows the bounds of all frames
+                            so far (the axes only widen, never jump back; early structure is
+                            visible), fixed = every frame on the final axes (early frames are a
+                            small dot; the true scale) (default grow)
+  --animate-size PX         frame width and height, 100 to 4000 (default 480)
+  --frame-delay CS          GIF frame delay in 1/100 s, 1 to 1000 (default 8; the last frame
+                            stays 3 s)
+  --report FILE             JSON: KL divergence (exact for N <= 30,000, else from the last
+                            iteration), kNN recall@10 (mean preservation), trustworthiness at
+                            k = 10 (--input only; above 5,000 points averaged over an evenly
+                            spaced subset, whose size the report gives), 10-NN label accuracy
+                            (with --labels) and the time of each stage
+  --save-knn FILE           the kNN graph the run used, in the --knn-graph format (--input only)
 
 Neighbours and affinities:
-  --knn auto|exact|approx   neighbour search (--input only): exact, approximate (IVF: k-means
-                            inverted file, much faster for large N), or auto = exact (VP-tree
-                            for <= 8 features, else brute force up to 10,000 points),
-                            approximate above (default auto)
+  --knn auto|exact|vptree|approx
+                            neighbour search (--input only): exact brute force (GEMM), exact
+                            VP-tree (fast for few features), approximate (IVF: k-means inverted
+                            file, much faster for large N), or auto = VP-tree for <=
+                            --knn-vp-max-dims features, else brute force up to
+                            --knn-exact-max-points points, approximate above (default auto)
+  --knn-vp-max-dims D       auto: VP-tree at or below D features (default 8)
+  --knn-exact-max-points N  auto: exact brute force up to N points (default 10000)
+  --ivf-clusters C          IVF k-means clusters, 0 = about 2 sqrt(N) (default 0)
+  --ivf-probes P            IVF clusters searched per point; more = better recall, slower
+                            (default 12)
+  --ivf-kmeans-iterations I IVF Lloyd iterations (default 6)
+  --ivf-refine R            IVF neighbours-of-neighbours passes (default 0)
+  --ivf-refine-width W      IVF neighbours tried per neighbour in a refine pass (default 12)
   --metric euclidean|cosine distance between rows of --input (default euclidean)
   --affinity perplexity|multiscale|uniform
                             how neighbours become affinities: Gaussian kernel calibrated to
@@ -116,6 +213,9 @@ Neighbours and affinities:
                             (default 30)
   --perplexities P1,P2,...  perplexities of --affinity multiscale (required with it), e.g. 30,300
   --uniform-k K             neighbours of --affinity uniform, 1 to N-1 (default 15)
+  --sigma-tolerance T       accepted |entropy - log(perplexity)| of the bandwidth search, in
+                            nats (default 1e-05)
+  --sigma-max-steps S       bisection steps per point of the bandwidth search (default 200)
 
 t-SNE:
   --dims D                  output dimensions: 1, 2 or 3 (default 2)
@@ -124,21 +224,39 @@ t-SNE:
                             iterations of early exaggeration, at most --iterations (default 250)
   --exaggeration X          early exaggeration factor, > 0 (default 12)
   --learning-rate auto|X    step size; auto = N / exaggeration of the phase (default auto)
+  --momentum M              momentum during early exaggeration, 0 <= M < 1 (default 0.5)
+  --final-momentum M        momentum afterwards, 0 <= M < 1 (default 0.8)
+  --max-step-norm S         largest update of one point per iteration; 0 = no limit (default 5)
+  --gains UP,DOWN,MIN       per-coordinate gains: + UP when the gradient changes sign, x DOWN
+                            when it keeps it, never below MIN (default 0.2,0.8,0.01)
+  --early-stop TOL          stop when the KL divergence, checked every 50 iterations after early
+                            exaggeration, improves by less than TOL (relative), e.g. 1e-4
+                            (default: run all --iterations)
+  --kl-every N              compute the KL divergence every N iterations for --verbose and the
+                            progress bar; 0 = only at the end of each phase (default 50)
   --seed S                  seed for every random choice, 0 to 2^64-1 (default 42)
   --threads T               worker threads, 0 = all hardware threads (default 0); results do
                             not depend on it
   --init pca|random         initial embedding: first principal components or random
                             (default pca with --input, random with the precomputed inputs)
+  --init-std S              standard deviation of the first initial coordinate (default 0.0001)
+  --pca-exact-max-dims D    PCA: exact eigen-decomposition up to D features, randomized subspace
+                            iteration above (default 1024)
+  --pca-power-iterations I  PCA: subspace iterations of the randomized path (default 8)
   --method auto|exact|bh|fft
                             repulsion: exact O(N^2) sums; Barnes-Hut (bh) on a quadtree
                             (octree in 3-D, binary tree in 1-D), O(N log N); or FFT
                             interpolation (fft, FIt-SNE's method, 1-D and 2-D only), O(N) plus
-                            a grid that grows with the map's extent. auto = exact below 1,000
-                            points, else fft in 1-D and bh in 2-D and 3-D (default auto)
+                            a grid that grows with the map's extent. auto = exact below
+                            --exact-below points, else fft in 1-D and bh in 2-D and 3-D
+                            (default auto)
+  --exact-below N           auto: exact repulsion below N points (default 1000)
   --theta T                 Barnes-Hut accuracy, >= 0: a cell is summarised when its width is
                             below T times its distance (full width, as scikit-learn and
                             openTSNE; Rtsne/bhtsne's theta 0.5 is 1.0 here); 0 = exact
                             (default 0.5)
+  --bh-leaf-size L          Barnes-Hut: most points per tree leaf (default 16)
+  --bh-group-size G         Barnes-Hut: points sharing one traversal, >= leaf size (default 256)
   --fft-nodes P             FFT interpolation nodes per box and axis, 2 to 12 (default 3)
   --fft-box-width W         FFT largest box width in embedding units, >= 0; 0 = automatic:
                             1 in 2-D, 0.5 in 1-D (default 0)
@@ -146,12 +264,22 @@ t-SNE:
 Messages:
   --verbose                 print progress with the KL divergence every 50 iterations and the
                             time of each phase (on stderr)
-  --quiet                   print nothing but errors (default: a one-line summary on stderr)
+  --quiet                   print nothing but errors. Default: a progress bar with the
+                            estimated time left and the current KL when stderr is a terminal,
+                            and a one-line summary
   --help                    print this help and exit
   --version                 print the library version and the SIMD instruction set and exit
 
 Options take their value as the next argument or after '=' (--dims=3).
-Exit status: 0 success, 1 unreadable data or failed run, 2 bad command line.
+
+Exit status:
+  0  success
+  1  an input file (--input, --labels, ...) is missing, unreadable or malformed, or the labels
+     do not match the points
+  2  bad command line
+  3  an output file cannot be written
+  4  the run failed on valid files (e.g. --perplexity too large for the number of points)
+  5  out of memory
 )";
 
 // ---- value parsing ----------------------------------------------------------------------------
@@ -221,6 +349,32 @@ std::vector<double> parse_positive_list(const std::string& opt, const std::strin
     return out;
 }
 
+bool looks_like_npy_name(const std::string& path) { return tsnex::is_npy_path(path); }
+
+bool is_gif_name(const std::string& path) {
+    return path.size() >= 4 && tsnex::detail::lower_extension(path) == ".gif";
+}
+
+/// --animate for PNG frames: exactly one printf conversion %d (with optional 0 flag and width).
+void frame_pattern_check(const std::string& pattern) {
+    int conversions = 0;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') continue;
+        if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+            ++i;
+            continue;
+        }
+        std::size_t j = i + 1;
+        while (j < pattern.size() && (std::isdigit(static_cast<unsigned char>(pattern[j])) != 0)) ++j;
+        if (j >= pattern.size() || pattern[j] != 'd' || j - i > 4)
+            usage_fail("--animate: ", in_quotes(pattern), " must end in .gif or contain one %d (or %04d) for the frame number");
+        ++conversions;
+        i = j;
+    }
+    if (conversions != 1)
+        usage_fail("--animate: ", in_quotes(pattern), " must end in .gif or contain exactly one %d (or %04d) for the frame number");
+}
+
 // ---- command line -----------------------------------------------------------------------------
 
 enum class Action { run, help, version };
@@ -235,6 +389,18 @@ constexpr Applicability applicability[] = {
     {"--knn",           true,  false, false, false},
     {"--metric",        true,  false, false, false},
     {"--save-knn",      true,  false, false, false},
+    {"--shape",         true,  false, false, false},
+    {"--knn-vp-max-dims", true, false, false, false},
+    {"--knn-exact-max-points", true, false, false, false},
+    {"--ivf-clusters",  true,  false, false, false},
+    {"--ivf-probes",    true,  false, false, false},
+    {"--ivf-kmeans-iterations", true, false, false, false},
+    {"--ivf-refine",    true,  false, false, false},
+    {"--ivf-refine-width", true, false, false, false},
+    {"--pca-exact-max-dims", true, false, false, false},
+    {"--pca-power-iterations", true, false, false, false},
+    {"--sigma-tolerance", true, true, true, false},
+    {"--sigma-max-steps", true, true, true, false},
     {"--affinity",      true,  true,  true,  false},
     {"--perplexity",    true,  true,  true,  false},
     {"--perplexities",  true,  true,  true,  false},
@@ -314,7 +480,14 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--knn",        "--metric",       "--affinity",   "--perplexity",   "--perplexities",
             "--uniform-k",  "--iterations",   "--exaggeration-iterations",      "--exaggeration",
             "--learning-rate", "--seed",      "--threads",    "--init",         "--method",
-            "--theta",      "--fft-nodes",    "--fft-box-width"};
+            "--theta",      "--shape",        "--animate",    "--report",       "--snapshots",
+            "--color",      "--color-k",      "--plot-size",  "--animate-size", "--frame-delay",
+            "--momentum",   "--final-momentum", "--max-step-norm", "--gains",   "--kl-every",
+            "--init-std",   "--pca-exact-max-dims", "--pca-power-iterations",   "--exact-below",
+            "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
+            "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
+            "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop",
+            "--fft-nodes",    "--fft-box-width"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -335,17 +508,98 @@ Action parse_args(int argc, char** argv, Config& c) {
                            : arg == "--distances" ? InputKind::distances
                            : arg == "--knn-graph" ? InputKind::knn_graph
                                                   : InputKind::affinities;
-        } else if (arg == "--output" || arg == "--labels" || arg == "--plot" || arg == "--save-knn") {
+        } else if (arg == "--output" || arg == "--labels" || arg == "--plot" || arg == "--save-knn" ||
+                   arg == "--animate" || arg == "--report") {
             if (v.empty()) usage_fail(arg, " needs a non-empty file name");
-            (arg == "--output" ? c.output : arg == "--labels" ? c.labels : arg == "--plot" ? c.plot : c.save_knn) = v;
+            (arg == "--output"   ? c.output
+             : arg == "--labels" ? c.labels
+             : arg == "--plot"   ? c.plot
+             : arg == "--animate" ? c.animate
+             : arg == "--report" ? c.report
+                                 : c.save_knn) = v;
+        } else if (arg == "--shape") {
+            const auto comma = v.find(',');
+            if (comma == std::string::npos) usage_fail("--shape must be N,D (rows,columns), got ", in_quotes(v));
+            c.shape_rows = static_cast<std::uint64_t>(parse_integer(arg, v.substr(0, comma), 2, 2147483646LL));
+            c.shape_cols = static_cast<std::uint64_t>(parse_integer(arg, v.substr(comma + 1), 1, 1LL << 40));
+        } else if (arg == "--early-stop") {
+            c.early_stop = parse_positive(arg, v);
+        } else if (arg == "--animate-view") {
+            if (v == "grow") c.animate_fixed = false;
+            else if (v == "fixed") c.animate_fixed = true;
+            else usage_fail("--animate-view must be grow or fixed, got ", in_quotes(v));
+        } else if (arg == "--snapshots") {
+            c.snapshots = static_cast<int>(parse_integer(arg, v, 1, 100000000));
+        } else if (arg == "--color") {
+            if (v == "labels") c.color = ColorKind::labels;
+            else if (v == "distortion") c.color = ColorKind::distortion;
+            else if (v == "preservation") c.color = ColorKind::preservation;
+            else if (v == "embedding3d") c.color = ColorKind::embedding3d;
+            else if (v == "none") c.color = ColorKind::none;
+            else usage_fail("--color must be labels, distortion, preservation, embedding3d or none, got ", in_quotes(v));
+        } else if (arg == "--color-k") {
+            c.color_k = static_cast<std::size_t>(parse_integer(arg, v, 1, 1000));
+        } else if (arg == "--plot-size") {
+            c.plot_size = static_cast<int>(parse_integer(arg, v, 200, 8000));
+        } else if (arg == "--animate-size") {
+            c.animate_size = static_cast<int>(parse_integer(arg, v, 100, 4000));
+        } else if (arg == "--frame-delay") {
+            c.frame_delay = static_cast<int>(parse_integer(arg, v, 1, 1000));
+        } else if (arg == "--momentum" || arg == "--final-momentum") {
+            const double m = parse_non_negative(arg, v);
+            if (!(m < 1)) usage_fail(arg, " must be in [0, 1), got ", in_quotes(v));
+            (arg == "--momentum" ? c.momentum : c.final_momentum) = m;
+        } else if (arg == "--max-step-norm") {
+            c.gains.max_step_norm = parse_non_negative(arg, v);
+        } else if (arg == "--gains") {
+            const std::vector<double> g = parse_positive_list(arg, v);
+            if (g.size() != 3 || !(g[1] < 1) || !(g[2] < 1))
+                usage_fail("--gains must be UP,DOWN,MIN with UP > 0 and 0 < DOWN, MIN < 1 (e.g. 0.2,0.8,0.01), got ",
+                           in_quotes(v));
+            c.gains.gain_up = g[0];
+            c.gains.gain_down = g[1];
+            c.gains.min_gain = g[2];
+        } else if (arg == "--kl-every") {
+            c.kl_every = static_cast<int>(parse_integer(arg, v, 0, 100000000));
+        } else if (arg == "--init-std") {
+            c.init_std = parse_positive(arg, v);
+        } else if (arg == "--pca-exact-max-dims") {
+            c.pca.exact_max_dims = static_cast<Eigen::Index>(parse_integer(arg, v, 1, 1LL << 40));
+        } else if (arg == "--pca-power-iterations") {
+            c.pca.power_iterations = static_cast<int>(parse_integer(arg, v, 0, 1000));
+        } else if (arg == "--exact-below") {
+            c.repulsion.exact_below = static_cast<std::size_t>(parse_integer(arg, v, 0, 2147483646LL));
+        } else if (arg == "--bh-leaf-size") {
+            c.repulsion.barnes_hut.leaf_size = static_cast<int>(parse_integer(arg, v, 1, 1 << 20));
+        } else if (arg == "--bh-group-size") {
+            c.repulsion.barnes_hut.group_size = static_cast<int>(parse_integer(arg, v, 1, 1 << 24));
+        } else if (arg == "--knn-vp-max-dims") {
+            c.auto_knn.vp_max_dims = static_cast<std::size_t>(parse_integer(arg, v, 0, 1LL << 40));
+        } else if (arg == "--knn-exact-max-points") {
+            c.auto_knn.exact_max_points = static_cast<std::size_t>(parse_integer(arg, v, 0, 2147483646LL));
+        } else if (arg == "--ivf-clusters") {
+            c.ivf.clusters = static_cast<std::size_t>(parse_integer(arg, v, 0, 2147483646LL));
+        } else if (arg == "--ivf-probes") {
+            c.ivf.probes = static_cast<std::size_t>(parse_integer(arg, v, 1, 2147483646LL));
+        } else if (arg == "--ivf-kmeans-iterations") {
+            c.ivf.kmeans_iterations = static_cast<int>(parse_integer(arg, v, 0, 10000));
+        } else if (arg == "--ivf-refine") {
+            c.ivf.refine = static_cast<int>(parse_integer(arg, v, 0, 100));
+        } else if (arg == "--ivf-refine-width") {
+            c.ivf.refine_width = static_cast<std::size_t>(parse_integer(arg, v, 1, 100000));
+        } else if (arg == "--sigma-tolerance") {
+            c.sigma.tolerance = parse_positive(arg, v);
+        } else if (arg == "--sigma-max-steps") {
+            c.sigma.max_steps = static_cast<int>(parse_integer(arg, v, 1, 100000));
         } else if (arg == "--dims") {
             if (v != "1" && v != "2" && v != "3") usage_fail("--dims must be 1, 2 or 3, got ", in_quotes(v));
             c.dims = v[0] - '0';
         } else if (arg == "--knn") {
             if (v == "auto") c.knn = KnnKind::automatic;
             else if (v == "exact") c.knn = KnnKind::exact;
+            else if (v == "vptree") c.knn = KnnKind::vptree;
             else if (v == "approx") c.knn = KnnKind::approx;
-            else usage_fail("--knn must be auto, exact or approx, got ", in_quotes(v));
+            else usage_fail("--knn must be auto, exact, vptree or approx, got ", in_quotes(v));
         } else if (arg == "--metric") {
             if (v == "euclidean") c.metric = MetricKind::euclidean;
             else if (v == "cosine") c.metric = MetricKind::cosine;
@@ -405,19 +659,48 @@ Action parse_args(int argc, char** argv, Config& c) {
         usage_fail("missing input: give one of --input, --distances, --knn-graph or --affinities (see tsne --help)");
     if (inputs.size() > 1)
         usage_fail(inputs[0], " and ", inputs[1], " exclude each other: give exactly one input");
-    if (c.output.empty()) usage_fail("missing --output FILE (see tsne --help)");
+    if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty())
+        usage_fail("nothing to write: give --output, --plot, --animate or --report (see tsne --help)");
     check_applicable(c);
+    const auto given = [&](const char* opt) { return std::find(c.given.begin(), c.given.end(), opt) != c.given.end(); };
     if (c.verbose && c.quiet) usage_fail("--verbose and --quiet exclude each other");
-    if (!c.labels.empty() && c.plot.empty()) usage_fail("--labels is only used with --plot");
-    if (!c.plot.empty()) {
+    if (!c.labels.empty() && c.plot.empty() && c.animate.empty() && c.report.empty())
+        usage_fail("--labels is only used with --plot, --animate or --report");
+    if (c.shape_rows != 0 && looks_like_npy_name(c.input))
+        usage_fail("--shape is for headerless float32 files, but ", c.input, " is named .npy (whose header has the shape)");
+    if (!c.plot.empty() || !c.animate.empty()) {
 #if !TSNE_HAVE_STB
-        usage_fail("--plot is unavailable: this tsne was built without stb (Debian: libstb-dev)");
+        usage_fail(c.plot.empty() ? "--animate" : "--plot",
+                   " is unavailable: this tsne was built without stb (Debian: libstb-dev)");
 #endif
-        if (c.dims < 2) usage_fail("--plot needs --dims 2 or 3");
-        if (c.plot == c.output) usage_fail("--plot and --output must be different files");
+        if (c.dims < 2) usage_fail(c.plot.empty() ? "--animate" : "--plot", " needs --dims 2 or 3");
     }
-    if (!c.save_knn.empty() && (c.save_knn == c.output || c.save_knn == c.plot))
-        usage_fail("--save-knn must name a file different from --output and --plot");
+    if ((given("--color") || given("--color-k")) && c.plot.empty()) usage_fail("--color and --color-k need --plot");
+    if (given("--plot-size") && c.plot.empty()) usage_fail("--plot-size needs --plot");
+    if (c.color == ColorKind::labels && c.labels.empty()) usage_fail("--color labels needs --labels FILE");
+    if ((c.color == ColorKind::distortion || c.color == ColorKind::preservation) && c.input_kind != InputKind::data)
+        usage_fail("--color distortion and preservation need the data (--input), not ", c.input_option);
+    if (c.color == ColorKind::embedding3d && c.dims != 3)
+        usage_fail("--color embedding3d needs --dims 3 (the three coordinates become red, green and blue)");
+    if ((given("--snapshots") || given("--animate-size") || given("--frame-delay") || given("--animate-view")) &&
+        c.animate.empty())
+        usage_fail("--snapshots, --animate-size, --animate-view and --frame-delay need --animate FILE");
+    if (!c.animate.empty()) {
+        if (c.snapshots == 0) c.snapshots = 10;
+        if (!is_gif_name(c.animate)) frame_pattern_check(c.animate);
+    }
+    if (c.repulsion.barnes_hut.group_size < c.repulsion.barnes_hut.leaf_size)
+        usage_fail("--bh-group-size (", std::to_string(c.repulsion.barnes_hut.group_size),
+                   ") must be at least --bh-leaf-size (", std::to_string(c.repulsion.barnes_hut.leaf_size), ")");
+    {
+        const std::pair<const char*, const std::string*> files[] = {
+            {"--output", &c.output}, {"--plot", &c.plot}, {"--save-knn", &c.save_knn},
+            {"--animate", &c.animate}, {"--report", &c.report}};
+        for (std::size_t a = 0; a < std::size(files); ++a)
+            for (std::size_t b = a + 1; b < std::size(files); ++b)
+                if (!files[a].second->empty() && *files[a].second == *files[b].second)
+                    usage_fail(files[a].first, " and ", files[b].first, " must be different files");
+    }
     if (c.exaggeration_iterations > c.iterations)
         usage_fail("--exaggeration-iterations (", std::to_string(c.exaggeration_iterations),
                    ") must not exceed --iterations (", std::to_string(c.iterations), ")");
@@ -430,6 +713,9 @@ tsne::Options make_options(const Config& c) {
     o.early_exaggeration_iterations = c.exaggeration_iterations;
     o.early_exaggeration = c.exaggeration;
     o.learning_rate = c.learning_rate;
+    o.momentum = c.momentum;
+    o.final_momentum = c.final_momentum;
+    o.kl_every = c.kl_every;
     o.seed = c.seed;
     o.threads = c.threads;
     return o;
@@ -445,14 +731,22 @@ tsne::Options make_options(const Config& c) {
 /// The graph the neighbour search returned, kept for --save-knn.
 using SavedKnn = std::variant<std::monostate, tsne::KnnGraph<float>, tsne::KnnGraph<double>>;
 
-/// --knn: AutoNeighbors, BruteForce or IVF, chosen at run time; optionally keeps the graph.
+/// --knn: AutoNeighbors, BruteForce, VPTree or IVF, chosen at run time; optionally keeps the graph.
 struct CliNeighbors {
-    std::variant<tsne::AutoNeighbors, tsne::BruteForce, tsne::IVF> search;
+    std::variant<tsne::AutoNeighbors, tsne::BruteForce, tsne::VPTree, tsne::IVF> search;
     std::shared_ptr<SavedKnn> saved;
 
     template <class T, class Metric, class Exec>
     tsne::KnnGraph<T> operator()(const tsne::MatrixRef<T>& X, std::size_t k, const Metric& metric, Exec& ex) const {
-        tsne::KnnGraph<T> g = std::visit([&](const auto& s) { return s(X, k, metric, ex); }, search);
+        tsne::KnnGraph<T> g = std::visit(
+            [&](const auto& s) -> tsne::KnnGraph<T> {
+                if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tsne::VPTree> &&
+                              !tsne::traits::is_euclidean_embeddable<Metric>::value)
+                    throw UsageError("--knn vptree needs a metric with a Euclidean form");
+                else
+                    return s(X, k, metric, ex);
+            },
+            search);
         if (saved) *saved = g;
         return g;
     }
@@ -495,22 +789,40 @@ struct Policies {
 Policies make_policies(const Config& c) {
     Policies p;
     switch (c.knn) {
-        case KnnKind::automatic: p.neighbors.search = tsne::AutoNeighbors{}; break;
+        case KnnKind::automatic: {
+            tsne::AutoNeighbors a = c.auto_knn;
+            a.approximate = c.ivf;
+            p.neighbors.search = a;
+            break;
+        }
         case KnnKind::exact: p.neighbors.search = tsne::BruteForce{}; break;
-        case KnnKind::approx: p.neighbors.search = tsne::IVF{}; break;
+        case KnnKind::vptree: p.neighbors.search = tsne::VPTree{}; break;
+        case KnnKind::approx: p.neighbors.search = c.ivf; break;
     }
-    if (!c.save_knn.empty()) p.neighbors.saved = std::make_shared<SavedKnn>();
+    // The graph is kept for --save-knn, and reused by the diagnostics (Euclidean only).
+    if (!c.save_knn.empty() || (c.metric == MetricKind::euclidean && c.input_kind == InputKind::data))
+        p.neighbors.saved = std::make_shared<SavedKnn>();
     switch (c.affinity) {
-        case AffinityKind::perplexity: p.affinity.policy = tsne::Perplexity{c.perplexity}; break;
+        case AffinityKind::perplexity: {
+            tsne::Perplexity a = c.sigma;
+            a.perplexity = c.perplexity;
+            p.affinity.policy = a;
+            break;
+        }
         case AffinityKind::multiscale: {
             tsne::MultiscalePerplexity m;
             m.perplexities = c.perplexities;
+            m.tolerance = c.sigma.tolerance;
+            m.max_steps = c.sigma.max_steps;
             p.affinity.policy = m;
             break;
         }
         case AffinityKind::uniform: p.affinity.policy = tsne::Uniform{c.uniform_k}; break;
     }
-    if (c.init == InitKind::random) p.init.policy = tsne::RandomInit{};
+    tsne::PCA pca = c.pca;
+    pca.std = c.init_std;
+    p.init.policy = pca;
+    if (c.init == InitKind::random) p.init.policy = tsne::RandomInit{c.init_std};
     if (c.metric == MetricKind::cosine) p.metric = tsne::Cosine{};
     return p;
 }
@@ -531,7 +843,8 @@ Input read_input(const Config& c) {
     char buf[160];
     switch (c.input_kind) {
         case InputKind::data: {
-            in.data = tsnex::read_matrix(c.input);
+            if (c.shape_rows != 0) in.data = tsnex::read_raw_f32(c.input, c.shape_rows, c.shape_cols);
+            else in.data = tsnex::read_matrix(c.input);
             const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, *in.data);
             const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, *in.data);
             const bool is_double = std::holds_alternative<tsne::RowMatrix<double>>(*in.data);
@@ -562,11 +875,6 @@ Input read_input(const Config& c) {
 
 // ---- the run ----------------------------------------------------------------------------------
 
-/// Output files, created (as temporaries) before the work so an unwritable destination fails fast.
-struct Outputs {
-    std::unique_ptr<tsnex::PendingFile> csv, png, knn;
-};
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -574,26 +882,26 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 /// The builder with the command line's policies and options.
 template <class Builder>
 auto configure(const Builder& builder, const Config& c, const Policies& p) {
-    tsne::AutoRepulsion repulsion;
+    tsne::AutoRepulsion repulsion = c.repulsion;
     repulsion.method = c.method;
     repulsion.barnes_hut.theta = c.theta;
     repulsion.fft.nodes_per_box = c.fft_nodes;
     repulsion.fft.max_box_width = c.fft_box_width;
-    auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init).repulsion(repulsion);
+    auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init).repulsion(repulsion).optimizer(c.gains);
     b.options(make_options(c));
     return b;
 }
 
 /// --input: the metric is the one policy dispatched as a type (the searches need it).
 template <int Dims, class T>
-tsne::Run<T, Dims> prepare_data(const tsne::RowMatrix<T>& X, const Config& c, const Policies& p) {
+auto prepare_data(const tsne::RowMatrix<T>& X, const Config& c, const Policies& p) {
     const auto builder = configure(tsne::embed<Dims>(X), c, p);
     return std::visit([&](const auto& metric) { return builder.metric(metric).prepare(); }, p.metric);
 }
 
 /// --distances, --knn-graph, --affinities (float32).
 template <int Dims>
-tsne::Run<float, Dims> prepare_precomputed(Input& in, const Config& c, const Policies& p) {
+auto prepare_precomputed(Input& in, const Config& c, const Policies& p) {
     switch (c.input_kind) {
         case InputKind::distances:
             return configure(tsne::embed_distances<Dims>(in.distances), c, p).prepare();
@@ -607,9 +915,129 @@ tsne::Run<float, Dims> prepare_precomputed(Input& in, const Config& c, const Pol
     }
 }
 
-/// Optimises a prepared run and writes the outputs; returns the final KL.
-template <int Dims, class T>
-double optimize_and_write(tsne::Run<T, Dims>& run, const Config& c, const std::vector<int>& labels, Outputs& out) {
+/// A progress bar on stderr (only used when stderr is a terminal): iterations done, the current
+/// phase, the last KL divergence and the estimated time left, redrawn at most ten times a second.
+struct ProgressBar {
+    int total = 0;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last_draw{};
+    double kl = std::numeric_limits<double>::quiet_NaN();
+
+    template <class T, int Dims>
+    void on_iteration(const tsne::Status<T, Dims>& s) {
+        if (s.has_kl()) kl = s.kl;
+        const auto now = std::chrono::steady_clock::now();
+        if (s.iteration != total && now - last_draw < std::chrono::milliseconds(100)) return;
+        last_draw = now;
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        const double frac = total > 0 ? static_cast<double>(s.iteration) / total : 1.0;
+        const int width = 30, filled = static_cast<int>(frac * width);
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(width, '-');
+        char eta[32] = "";
+        if (s.iteration > 0 && s.iteration < total)
+            std::snprintf(eta, sizeof eta, "ETA %.0f s", elapsed / frac * (1 - frac));
+        else if (s.iteration >= total)
+            std::snprintf(eta, sizeof eta, "%.1f s", elapsed);
+        char klbuf[32] = "KL   -   ";
+        if (!std::isnan(kl)) std::snprintf(klbuf, sizeof klbuf, "KL %.4f", kl);
+        std::fprintf(stderr, "\rtsne [%s] %5d/%d %s %s %-14s", bar.c_str(), s.iteration, total,
+                     s.exaggeration != 1.0 ? "(early)" : "       ", klbuf, eta);
+        std::fflush(stderr);
+    }
+    void finish() const { std::fputc('\n', stderr); }
+};
+
+bool stderr_is_terminal() {
+#if TSNE_CLI_HAVE_ISATTY
+    return isatty(STDERR_FILENO) == 1;
+#else
+    return false;
+#endif
+}
+
+/// The progress bar (and the line before it) only on a terminal, and not with --quiet/--verbose.
+bool show_progress_bar(const Config& c) { return !c.quiet && !c.verbose && stderr_is_terminal(); }
+
+/// On a terminal, says what runs before the first iteration (the neighbour search can take a
+/// while); the progress bar overwrites the line.
+void announce_preparation(const Config& c) {
+    if (!show_progress_bar(c)) return;
+    std::fprintf(stderr, "\rtsne: finding neighbours, affinities and the initial embedding ...");
+    std::fflush(stderr);
+}
+
+/// What a run produced: the embedding (float or double, N x dims), its snapshots, the scores.
+struct Result {
+    tsnex::Matrix Y;
+    std::vector<std::pair<int, tsnex::Matrix>> frames;  ///< (iteration, embedding)
+    double kl = 0;
+    bool kl_exact = false;
+    tsne::Timings timings;
+    const char* repulsion = "";
+    unsigned threads = 0;
+    int iterations = 0;
+    std::size_t missed_perplexity = 0;
+    // Diagnostics (what was asked for; empty when not).
+    std::vector<double> preservation, distortion;
+    std::optional<double> recall10, trustworthiness10, accuracy10;
+    std::size_t trust_points = 0;
+    double diagnostics_seconds = 0;
+    tsne::RowMatrix<float> colors;  ///< embedding3d
+};
+
+/// The kNN graph of X for the diagnostics: the run's own (Euclidean, nearest first) when it has
+/// at least k neighbours, else a new search with the run's --knn choice.
+template <class T, class Exec>
+tsne::KnnGraph<T> data_graph(const tsne::RowMatrix<T>& X, std::size_t k, const Policies& p, Exec& ex) {
+    if (p.neighbors.saved)
+        if (const auto* g = std::get_if<tsne::KnnGraph<T>>(p.neighbors.saved.get()); g && g->k >= k) return *g;
+    CliNeighbors search{p.neighbors.search, nullptr};
+    return search(tsne::MatrixRef<T>(X), k, tsne::Euclidean{}, ex);
+}
+
+/// Per-point scores and summary scores, as --color, --report and --labels ask.
+template <class T, class Exec>
+void diagnose(const Config& c, const tsne::RowMatrix<T>* X, const tsne::RowMatrix<T>& Y, const Policies& p,
+              const std::vector<int>& labels, Exec& ex, Result& r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::size_t n = static_cast<std::size_t>(Y.rows());
+    const bool want_scores = c.color == ColorKind::distortion || c.color == ColorKind::preservation;
+    const bool want_report = !c.report.empty();
+    if (c.color == ColorKind::embedding3d) r.colors = tsne::embedding_colors(Y);
+    if (want_report && !labels.empty()) {
+        const std::size_t k = std::min<std::size_t>(10, n - 1);
+        const auto gy = tsne::AutoNeighbors{}(tsne::MatrixRef<T>(Y), k, tsne::Euclidean{}, ex);
+        r.accuracy10 = tsne::knn_label_accuracy(gy, labels, k);
+    }
+    if (X && (want_scores || want_report)) {
+        const std::size_t k = std::min<std::size_t>(want_scores ? std::max<std::size_t>(c.color_k, 10) : 10, n - 1);
+        const tsne::KnnGraph<T> gx = data_graph(*X, k, p, ex);
+        const auto gy = tsne::AutoNeighbors{}(tsne::MatrixRef<T>(Y), k, tsne::Euclidean{}, ex);
+        const std::size_t kc = std::min(c.color_k, n - 1);
+        if (c.color == ColorKind::preservation) r.preservation = tsne::knn_preservation(gx, gy, kc);
+        if (c.color == ColorKind::distortion) r.distortion = tsne::neighborhood_distortion(*X, gx, gy, kc, ex);
+        if (want_report) {
+            const std::size_t k10 = std::min<std::size_t>(10, n - 1);
+            const auto pres = tsne::knn_preservation(gx, gy, k10);
+            double sum = 0;
+            for (double v : pres) sum += v;
+            r.recall10 = sum / static_cast<double>(n);
+            if (2 * k10 < n) {
+                // Exact up to 5,000 points; above, a subset sized to about 2e9 distance terms.
+                const double cost = static_cast<double>(n) * static_cast<double>(X->cols() + 10);
+                const std::size_t sample =
+                    n <= 5000 ? 0 : static_cast<std::size_t>(std::clamp(2e9 / cost, 200.0, static_cast<double>(n)));
+                r.trust_points = sample == 0 ? n : sample;
+                r.trustworthiness10 = tsne::trustworthiness(*X, Y, k10, ex, sample);
+            }
+        }
+    }
+    r.diagnostics_seconds = seconds_since(t0);
+}
+
+template <int Dims, class RunT>
+void optimize(RunT& run, const Config& c, Result& r) {
+    using T = typename std::decay_t<decltype(run.embedding())>::Scalar;
     const tsne::Options options = make_options(c);
     if (c.verbose) {
         const auto& d = run.affinities().diagnostics;
@@ -620,51 +1048,209 @@ double optimize_and_write(tsne::Run<T, Dims>& run, const Config& c, const std::v
         else std::fprintf(stderr, " (k = %zu, %zu points missed the perplexity)\n", d.neighbors, d.not_converged);
         std::fprintf(stderr, "tsne: repulsion %s\n", tsne::method_name(run.repulsion().chosen));
     }
-    if (c.verbose) tsne::run_schedule(run, options, tsne::progress(50, std::cerr));
-    else tsne::run_schedule(run, options);
+    tsne::Snapshots<T> snaps(c.snapshots);
+    const bool bar = show_progress_bar(c);
+    ProgressBar progress;
+    progress.total = c.iterations;
+    tsne::EarlyStop stop;  // every = 0: never stops, asks for no KL
+    stop.every = c.early_stop > 0 ? 50 : 0;
+    stop.min_relative_improvement = c.early_stop;
+    if (c.verbose) tsne::run_schedule(run, options, tsne::progress(50, std::cerr), snaps, stop);
+    else if (bar) tsne::run_schedule(run, options, progress, snaps, stop);
+    else tsne::run_schedule(run, options, snaps, stop);
+    if (c.verbose && run.stopped())
+        std::fprintf(stderr, "tsne: --early-stop: the KL improved by less than %g (relative) in 50 iterations\n",
+                     c.early_stop);
+    if (bar) progress.finish();
     if (c.verbose)
         std::fprintf(stderr, "tsne: optimization %.3f s (%d iterations), final KL %.4f\n", run.timings.optimization,
                      run.iteration(), run.last_kl());
-    const tsne::RowMatrix<T> Y = run.embedding();
-    (void)labels;
-#if TSNE_HAVE_STB
-    if (out.png) {
-        if constexpr (Dims >= 2) {
-            const std::string title = "t-SNE of " + c.input.substr(c.input.find_last_of('/') + 1);
-            tsnex::write_png(*out.png, tsnex::render_scatter(Y, labels, title));
-        }
+    for (auto& f : snaps.frames) r.frames.emplace_back(f.iteration, tsnex::Matrix(std::move(f.Y)));
+    r.Y = run.embedding();
+    r.kl = run.last_kl();
+    if (!c.report.empty() && run.size() <= 30000) {
+        r.kl = run.kl();
+        r.kl_exact = true;
     }
-#endif
-    if (out.csv) tsnex::write_csv_rows(out.csv->stream(), Y);
-    else tsnex::write_csv("-", Y);
-    return run.last_kl();
+    r.timings = run.timings;
+    r.repulsion = tsne::method_name(run.repulsion().chosen);
+    r.threads = run.threads();
+    r.iterations = run.iteration();
+    r.missed_perplexity = run.affinities().diagnostics.not_converged;
 }
 
 template <int Dims>
-double embed_and_write(Input& in, const Config& c, const Policies& p, const std::vector<int>& labels, Outputs& out) {
+Result embed(Input& in, const Config& c, const Policies& p, const std::vector<int>& labels) {
+    Result r;
+    tsne::Executor ex(c.threads);
     if (c.input_kind == InputKind::data) {
-        return std::visit(
+        std::visit(
             [&](const auto& X) {
+                using T = typename std::decay_t<decltype(X)>::Scalar;
+                announce_preparation(c);
                 auto run = prepare_data<Dims>(X, c, p);
-                return optimize_and_write(run, c, labels, out);
+                optimize<Dims>(run, c, r);
+                diagnose<T>(c, &X, std::get<tsne::RowMatrix<T>>(r.Y), p, labels, ex, r);
             },
             *in.data);
+    } else {
+        announce_preparation(c);
+        auto run = prepare_precomputed<Dims>(in, c, p);
+        optimize<Dims>(run, c, r);
+        diagnose<float>(c, nullptr, std::get<tsne::RowMatrix<float>>(r.Y), p, labels, ex, r);
     }
-    auto run = prepare_precomputed<Dims>(in, c, p);
-    return optimize_and_write(run, c, labels, out);
+    return r;
 }
 
-int run(const Config& c) {
+/// Output files, created (as temporaries) before the work so an unwritable destination fails fast.
+struct Outputs {
+    std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report;
+    std::vector<std::unique_ptr<tsnex::PendingFile>> frames;  ///< PNG frames (created at the end)
+};
+
+#if TSNE_HAVE_STB
+/// How --plot colours the points (see --help).
+tsnex::Coloring plot_coloring(const Config& c, const Result& r, const tsne::RowMatrix<double>& Y,
+                              const std::vector<int>& labels) {
+    ColorKind kind = c.color;
+    if (kind == ColorKind::automatic)
+        kind = !labels.empty() ? ColorKind::labels : (Y.cols() == 3 ? ColorKind::embedding3d : ColorKind::none);
+    const std::string k = std::to_string(c.color_k);
+    switch (kind) {
+        case ColorKind::labels: return tsnex::Coloring::by_labels(labels);
+        case ColorKind::distortion: return tsnex::Coloring::by_values(r.distortion, "distortion (k = " + k + ")");
+        case ColorKind::preservation:
+            return tsnex::Coloring::by_values(r.preservation, "kNN preservation (k = " + k + ")", 0, 100);
+        case ColorKind::embedding3d:
+            // Default for 3-D without labels: the third coordinate on a colour bar.
+            if (c.color == ColorKind::automatic) {
+                std::vector<double> z(static_cast<std::size_t>(Y.rows()));
+                for (Eigen::Index i = 0; i < Y.rows(); ++i) z[static_cast<std::size_t>(i)] = Y(i, 2);
+                return tsnex::Coloring::by_values(std::move(z), "third coordinate");
+            }
+            return tsnex::Coloring::by_rgb(r.colors);
+        default: return tsnex::Coloring{};
+    }
+}
+
+std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
+/// Frame i of --animate as PNG: the pattern with its %d replaced by i.
+std::string frame_name(const std::string& pattern, int i) {
+    std::vector<char> buf(pattern.size() + 32);
+    std::snprintf(buf.data(), buf.size(), pattern.c_str(), i);  // checked: exactly one %d conversion
+    return buf.data();
+}
+
+void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out) {
+    const auto as_double = [](const tsnex::Matrix& m) {
+        return std::visit([](const auto& y) { return tsne::RowMatrix<double>(y.template cast<double>()); }, m);
+    };
+    const std::string name = base_name(c.input);
+    if (out.png) {
+        const tsne::RowMatrix<double> Y = as_double(r.Y);
+        tsnex::ScatterStyle style;
+        style.size = c.plot_size;
+        const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
+        tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), title, style));
+    }
+    if (c.animate.empty()) return;
+    // The view of frame f: fixed = the bounds of all frames (early frames are a dot in the middle);
+    // grow = the bounds of frames 0..f, so the axes only ever widen and early structure is visible.
+    std::vector<tsne::RowMatrix<double>> frames;
+    std::vector<tsnex::View> views;
+    tsnex::View view;
+    for (const auto& f : r.frames) {
+        frames.push_back(as_double(f.second));
+        view.include(tsnex::data_view(frames.back()));
+        views.push_back(view);
+    }
+    if (c.animate_fixed) views.assign(views.size(), view);
+    tsnex::ScatterStyle style;
+    style.size = c.animate_size;
+    std::optional<tsnex::GifWriter> gif;
+    if (out.gif) gif.emplace(style.size, style.size);
+    for (std::size_t f = 0; f < frames.size(); ++f) {
+        const tsne::RowMatrix<double>& Y = frames[f];
+        tsnex::Coloring coloring = tsnex::Coloring::by_labels(labels);
+        if (labels.empty() && Y.cols() == 3) {
+            std::vector<double> z(static_cast<std::size_t>(Y.rows()));
+            for (Eigen::Index i = 0; i < Y.rows(); ++i) z[static_cast<std::size_t>(i)] = Y(i, 2);
+            coloring = tsnex::Coloring::by_values(std::move(z), "third coordinate");
+        }
+        char footer[96];
+        std::snprintf(footer, sizeof footer, "iteration %d of %d%s", r.frames[f].first, c.iterations,
+                      r.frames[f].first < c.exaggeration_iterations ? " (early exaggeration)" : "");
+        style.footer = footer;
+        const tsnex::Image img = tsnex::render_scatter(Y, coloring, name, style, views[f]);
+        if (gif) {
+            gif->add(img, f + 1 == frames.size() ? 300 : c.frame_delay);
+        } else {
+            out.frames.push_back(std::make_unique<tsnex::PendingFile>(frame_name(c.animate, static_cast<int>(f))));
+            tsnex::write_png(*out.frames.back(), img);
+        }
+    }
+    if (gif) gif->write(*out.gif);
+}
+#endif
+
+/// JSON string literal (escapes quotes, backslashes and control characters).
+std::string json_string(const std::string& s) {
+    std::string o = "\"";
+    for (char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') o += std::string("\\") + ch;
+        else if (u < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", u);
+            o += buf;
+        } else o += ch;
+    }
+    return o + "\"";
+}
+
+std::string json_number(std::optional<double> v) {
+    if (!v || !std::isfinite(*v)) return "null";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", *v);
+    return buf;
+}
+
+void write_report(std::FILE* f, const Config& c, const Input& in, const Result& r, double read_seconds,
+                  double total_seconds) {
+    std::fprintf(f, "{\n");
+    std::fprintf(f, "  \"input\": %s,\n  \"input_kind\": %s,\n", json_string(c.input).c_str(),
+                 json_string(c.input_option.substr(2)).c_str());
+    std::fprintf(f, "  \"points\": %zu,\n  \"dims\": %d,\n  \"iterations\": %d,\n", in.points, c.dims, r.iterations);
+    std::fprintf(f, "  \"repulsion\": %s,\n  \"threads\": %u,\n", json_string(r.repulsion).c_str(), r.threads);
+    std::fprintf(f, "  \"kl\": %s,\n  \"kl_exact\": %s,\n", json_number(r.kl).c_str(), r.kl_exact ? "true" : "false");
+    std::fprintf(f, "  \"knn_recall10\": %s,\n", json_number(r.recall10).c_str());
+    std::fprintf(f, "  \"trustworthiness10\": %s,\n", json_number(r.trustworthiness10).c_str());
+    std::fprintf(f, "  \"trustworthiness_points\": %zu,\n", r.trustworthiness10 ? r.trust_points : std::size_t(0));
+    std::fprintf(f, "  \"knn_accuracy10\": %s,\n", json_number(r.accuracy10).c_str());
+    std::fprintf(f, "  \"points_missing_perplexity\": %zu,\n", r.missed_perplexity);
+    std::fprintf(f, "  \"seconds\": {\"read\": %.3f, \"neighbors\": %.3f, \"affinities\": %.3f, "
+                    "\"initialization\": %.3f, \"optimization\": %.3f, \"diagnostics\": %.3f, \"total\": %.3f}\n",
+                 read_seconds, r.timings.neighbors, r.timings.affinities, r.timings.initialization,
+                 r.timings.optimization, r.diagnostics_seconds, total_seconds);
+    std::fprintf(f, "}\n");
+}
+
+int run(const Config& c, Stage& stage) {
     const auto t0 = std::chrono::steady_clock::now();
+    stage = Stage::writing;  // creating the outputs: an unwritable destination fails before the work
     Outputs out;
-    if (c.output != "-") out.csv = std::make_unique<tsnex::PendingFile>(c.output);
+    if (!c.output.empty() && c.output != "-") out.csv = std::make_unique<tsnex::PendingFile>(c.output);
     if (!c.plot.empty()) out.png = std::make_unique<tsnex::PendingFile>(c.plot);
     if (!c.save_knn.empty()) out.knn = std::make_unique<tsnex::PendingFile>(c.save_knn);
+    if (!c.animate.empty() && is_gif_name(c.animate)) out.gif = std::make_unique<tsnex::PendingFile>(c.animate);
+    if (!c.report.empty()) out.report = std::make_unique<tsnex::PendingFile>(c.report);
 
+    stage = Stage::reading;
     Input in = read_input(c);
+    const double read_seconds = seconds_since(t0);
     if (c.verbose)
-        std::fprintf(stderr, "tsne: read %s from %s in %.3f s\n", in.description.c_str(), c.input.c_str(),
-                     seconds_since(t0));
+        std::fprintf(stderr, "tsne: read %s from %s in %.3f s\n", in.description.c_str(), c.input.c_str(), read_seconds);
     std::vector<int> labels;
     if (!c.labels.empty()) {
         labels = tsnex::read_labels(c.labels);
@@ -672,14 +1258,18 @@ int run(const Config& c) {
             throw tsnex::io_error(c.labels + ": has " + std::to_string(labels.size()) + " labels but " + c.input +
                                   " has " + std::to_string(in.points) + " points");
     }
+
+    stage = Stage::computing;
     const Policies p = make_policies(c);
-    double kl = 0;
+    Result r;
     switch (c.dims) {
-        case 1: kl = embed_and_write<1>(in, c, p, labels, out); break;
-        case 2: kl = embed_and_write<2>(in, c, p, labels, out); break;
-        case 3: kl = embed_and_write<3>(in, c, p, labels, out); break;
+        case 1: r = embed<1>(in, c, p, labels); break;
+        case 2: r = embed<2>(in, c, p, labels); break;
+        case 3: r = embed<3>(in, c, p, labels); break;
         default: throw UsageError("--dims must be 1, 2 or 3");
     }
+
+    stage = Stage::writing;
     if (out.knn) {
         std::visit(
             [&](const auto& g) {
@@ -689,17 +1279,28 @@ int run(const Config& c) {
                     throw std::runtime_error("--save-knn: the run computed no kNN graph");
             },
             *p.neighbors.saved);
-        out.knn->commit();
     }
-    if (out.png) out.png->commit();
-    if (out.csv) out.csv->commit();
+#if TSNE_HAVE_STB
+    write_pictures(c, r, labels, out);
+#endif
+    std::visit(
+        [&](const auto& Y) {
+            if (out.csv) tsnex::write_matrix(*out.csv, Y);
+            else if (c.output == "-") tsnex::write_csv("-", Y);
+        },
+        r.Y);
+    if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));
+    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.csv})
+        if (*f) (*f)->commit();
+    for (auto& f : out.frames) f->commit();
     if (!c.quiet) {
-        std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s%s%s%s%s\n",
-                     in.description.c_str(), c.dims, seconds_since(t0), kl,
-                     c.output == "-" ? "stdout" : c.output.c_str(), c.plot.empty() ? "" : " and ", c.plot.c_str(),
-                     c.save_knn.empty() ? "" : " and ", c.save_knn.c_str());
+        std::string wrote;
+        for (const std::string* f : {&c.output, &c.plot, &c.animate, &c.report, &c.save_knn})
+            if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
+        std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
+                     c.dims, seconds_since(t0), r.kl, wrote.c_str());
     }
-    return 0;
+    return exit_ok;
 }
 
 /// One line: newlines in a message become spaces.
@@ -716,27 +1317,32 @@ int main(int argc, char** argv) {
     Config c;
     try {
         switch (parse_args(argc, argv, c)) {
-            case Action::help: std::fputs(usage_text, stdout); return 0;
+            case Action::help: std::fputs(usage_text, stdout); return exit_ok;
             case Action::version:
                 std::printf("tsne %s (SIMD: %s)\n", tsne::version_string, tsne::simd::arch_name());
-                return 0;
+                return exit_ok;
             case Action::run: break;
         }
         make_options(c).validate();
     } catch (const std::exception& e) {
         print_error(e.what());
-        return 2;
+        return exit_usage;
     }
+    Stage stage = Stage::setup;
     try {
-        return run(c);
+        return run(c, stage);
     } catch (const UsageError& e) {
         print_error(e.what());
-        return 2;
+        return exit_usage;
     } catch (const std::bad_alloc&) {
         print_error("out of memory");
-        return 1;
+        return exit_memory;
     } catch (const std::exception& e) {
         print_error(e.what());
-        return 1;
+        switch (stage) {
+            case Stage::reading: return exit_input;
+            case Stage::writing: return exit_output;
+            default: return exit_run;
+        }
     }
 }

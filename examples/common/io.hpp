@@ -1,10 +1,13 @@
 #pragma once
 // File input/output for the examples and the tsne command-line program (not part of the library).
 //
-//   tsnex::Matrix m = tsnex::read_matrix("points.npy");       // picks the reader by extension
-//   auto X = tsnex::read_csv<float>("points.csv");             // numeric CSV, no header
-//   auto X = tsnex::read_npy<double>("points.npy");            // '<f4' or '<f8', C order, 2-D
-//   std::vector<int> labels = tsnex::read_labels("labels.txt"); // one integer per line
+//   tsnex::Matrix m = tsnex::read_matrix("points.npy");       // .npy, IDX (.gz too) or CSV
+//   auto X = tsnex::read_csv<float>("points.csv");             // numeric CSV, optional header row
+//   auto X = tsnex::read_npy<double>("points.npy");            // '<f4', '<f8' or '|u1', C order, 2-D
+//   auto X = tsnex::read_idx("train-images-idx3-ubyte.gz");    // IDX (MNIST format), N x (d1*d2*...)
+//   auto X = tsnex::read_raw_f32("points.f32", n, d);          // headerless little-endian float32
+//   std::vector<int> labels = tsnex::read_labels("labels.txt"); // text, .npy or IDX
+//   tsnex::write_matrix(out, Y);                               // CSV, or .npy by extension
 //   auto D = tsnex::read_distances("d.npy");                   // N x N, CSV or .npy, as float
 //   auto G = tsnex::read_knn_graph("g.csv");                   // N x 2k: k indices, k distances
 //   auto P = tsnex::read_affinities("p.csv");                  // rows i,j,value (0-based COO)
@@ -39,6 +42,10 @@
 #include <vector>
 
 #include <tsne/tsne.hpp>
+
+#if TSNE_HAVE_ZLIB
+#include <zlib.h>
+#endif
 
 namespace tsnex {
 
@@ -111,6 +118,20 @@ inline std::string parse_double(std::string_view cell, double& out) {
     return {};
 }
 
+/// True when no cell of a CSV line parses as a number: the line is a header ("x,y,label").
+inline bool is_header_line(std::string_view line) {
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        const std::string_view cell =
+            trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        double v = 0;
+        if (!cell.empty() && parse_double(cell, v).rfind("not a number", 0) != 0) return false;
+        if (comma == std::string_view::npos) return true;
+        start = comma + 1;
+    }
+}
+
 /// Opens `path` for binary reading or throws an io_error naming it.
 inline std::ifstream open_in(const std::string& path) {
     std::error_code ec;
@@ -136,16 +157,17 @@ inline std::uint64_t stream_size(std::ifstream& in, const std::string& path) {
 // CSV
 // ---------------------------------------------------------------------------------------------
 
-/// Reads a numeric CSV file: one point per line, values separated by commas, no header. Spaces
-/// around values and CRLF line ends are accepted; blank lines only at the end of the file.
-/// Every row must have as many values as the first; every value must be a finite number that
-/// fits in T.
+/// Reads a numeric CSV file: one point per line, values separated by commas. Spaces around values
+/// and CRLF line ends are accepted; blank lines only at the end of the file. The first line is a
+/// header (and skipped) when none of its cells is a number (e.g. "x,y,z"); it must have as many
+/// cells as the rows. Every row must have as many values as the first; every value must be a
+/// finite number that fits in T.
 template <class T>
 tsne::RowMatrix<T> read_csv(const std::string& path) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "read_csv<T>: T is float or double");
     std::ifstream in = detail::open_in(path);
     std::vector<T> values;
-    std::size_t cols = 0, rows = 0, line_no = 0, blank_line = 0;
+    std::size_t cols = 0, rows = 0, line_no = 0, blank_line = 0, header_cells = 0, header_line = 0;
     std::string line;
     while (std::getline(in, line)) {
         ++line_no;
@@ -153,6 +175,11 @@ tsne::RowMatrix<T> read_csv(const std::string& path) {
         if (line_no == 1 && sv.size() >= 3 && sv.substr(0, 3) == "\xEF\xBB\xBF") sv.remove_prefix(3);  // BOM
         if (detail::trim(sv).empty()) {
             if (blank_line == 0) blank_line = line_no;
+            continue;
+        }
+        if (rows == 0 && header_line == 0 && detail::is_header_line(sv)) {
+            header_line = line_no;
+            header_cells = static_cast<std::size_t>(std::count(sv.begin(), sv.end(), ',')) + 1;
             continue;
         }
         if (blank_line != 0)
@@ -170,8 +197,8 @@ tsne::RowMatrix<T> read_csv(const std::string& path) {
             double v = 0;
             const std::string why = detail::parse_double(cell, v);
             if (!why.empty()) {
-                const char* hint = (rows == 0 && why.rfind("not a number", 0) == 0)
-                                       ? " (CSV input must be numbers only, without a header row)"
+                const char* hint = (rows == 0 && header_line == 0 && why.rfind("not a number", 0) == 0)
+                                       ? " (a header row is recognised only when none of its cells is a number)"
                                        : "";
                 detail::fail(path, "line ", line_no, ", column ", col, ": ", why, hint);
             }
@@ -182,14 +209,18 @@ tsne::RowMatrix<T> read_csv(const std::string& path) {
             if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
-        if (rows == 0) cols = col;
-        else if (col != cols)
+        if (rows == 0) {
+            cols = col;
+            if (header_line != 0 && header_cells != cols)
+                detail::fail(path, "line ", header_line, ": the header has ", header_cells, " names but line ", line_no,
+                             " has ", cols, " values");
+        } else if (col != cols)
             detail::fail(path, "line ", line_no, ": has ", col, " value", col == 1 ? "" : "s", ", expected ", cols,
                          " like the first row");
         ++rows;
     }
     if (in.bad()) detail::fail(path, "read error after line ", line_no);
-    if (rows == 0) detail::fail(path, "no data: the file is empty");
+    if (rows == 0) detail::fail(path, header_line ? "no data: the file has only a header line" : "no data: the file is empty");
     tsne::RowMatrix<T> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     std::copy(values.begin(), values.end(), X.data());
     return X;
@@ -385,10 +416,11 @@ tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, con
     const std::uint16_t probe = 1;
     unsigned char first = 0;
     std::memcpy(&first, &probe, 1);
-    if (first == 0) {
+    if (first == 0 && sizeof(F) > 1) {
         auto* bytes = reinterpret_cast<unsigned char*>(X.data());
         for (std::uint64_t i = 0; i < rows * cols; ++i) std::reverse(bytes + i * sizeof(F), bytes + (i + 1) * sizeof(F));
     }
+    if constexpr (std::is_floating_point_v<F>)
     for (Eigen::Index i = 0; i < X.rows(); ++i)
         for (Eigen::Index j = 0; j < X.cols(); ++j)
             if (!std::isfinite(X(i, j)))
@@ -399,7 +431,8 @@ tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, con
 
 }  // namespace detail
 
-/// Reads a 2-D .npy array (format 1.0, 2.0 or 3.0; dtype '<f4' or '<f8'; C order) keeping its type.
+/// Reads a 2-D .npy array (format 1.0, 2.0 or 3.0; dtype '<f4' or '<f8', kept; '|u1' read as
+/// float32; C order).
 inline Matrix read_npy_any(const std::string& path) {
     std::ifstream in = detail::open_in(path);
     const std::uint64_t size = detail::stream_size(in, path);
@@ -411,10 +444,14 @@ inline Matrix read_npy_any(const std::string& path) {
         detail::fail(path, "expected a 2-D array (points x features), got shape ", detail::shape_string(h.shape));
     if (h.descr == "<f4") return detail::read_npy_data<float>(in, path, h, size);
     if (h.descr == "<f8") return detail::read_npy_data<double>(in, path, h, size);
+    if (h.descr == "|u1" || h.descr == "<u1") {  // e.g. raw pixels: read as float32
+        const auto bytes = detail::read_npy_data<std::uint8_t>(in, path, h, size);
+        return tsne::RowMatrix<float>(bytes.template cast<float>());
+    }
     if (h.descr == ">f4" || h.descr == ">f8")
         detail::fail(path, "big-endian dtype ", detail::quote(h.descr), " is not supported; use '<f4' or '<f8'");
     detail::fail(path, "unsupported dtype ", detail::quote(h.descr),
-                 " (supported: float32 '<f4' and float64 '<f8'; convert with a.astype(numpy.float32))");
+                 " (supported: float32 '<f4', float64 '<f8' and uint8 '|u1'; convert with a.astype(numpy.float32))");
 }
 
 /// Reads a 2-D .npy array and converts it to T.
@@ -423,13 +460,303 @@ tsne::RowMatrix<T> read_npy(const std::string& path) {
     return std::visit([](auto&& m) -> tsne::RowMatrix<T> { return m.template cast<T>(); }, read_npy_any(path));
 }
 
+namespace detail {
+
+/// Converts label values (any numeric type, read as double) to int: each must be an integer.
+inline std::vector<int> to_int_labels(const std::string& path, const std::vector<double>& v) {
+    std::vector<int> out(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!(v[i] == std::floor(v[i])) || std::abs(v[i]) > 2147483647.0)
+            fail(path, "label ", i, " (0-based) is ", v[i], ", not an integer that fits in 32 bits");
+        out[i] = static_cast<int>(v[i]);
+    }
+    if (out.empty()) fail(path, "no labels: the array is empty");
+    return out;
+}
+
+/// Bytes per element and a decoder for an .npy integer or float dtype ("<i8", "|u1", ...).
+inline bool npy_numeric_type(const std::string& descr, std::size_t& size, char& kind) {
+    if (descr.size() < 3 || !(descr[0] == '<' || descr[0] == '|')) return false;
+    kind = descr[1];
+    if (kind != 'i' && kind != 'u' && kind != 'f') return false;
+    size = static_cast<std::size_t>(descr[2] - '0');
+    if (descr.size() != 3 || !(size == 1 || size == 2 || size == 4 || size == 8)) return false;
+    return !(kind == 'f' && size < 4);
+}
+
+/// Decodes one little-endian element of the given kind and size.
+inline double decode_le(const unsigned char* b, std::size_t size, char kind) {
+    std::uint64_t u = 0;
+    for (std::size_t i = 0; i < size; ++i) u |= static_cast<std::uint64_t>(b[i]) << (8 * i);
+    if (kind == 'f') {
+        if (size == 4) {
+            const auto w = static_cast<std::uint32_t>(u);
+            float f;
+            std::memcpy(&f, &w, 4);
+            return static_cast<double>(f);
+        }
+        double d;
+        std::memcpy(&d, &u, 8);
+        return d;
+    }
+    if (kind == 'u') return static_cast<double>(u);
+    const int bits = static_cast<int>(size * 8);
+    if (bits < 64 && (u >> (bits - 1)) & 1u) return static_cast<double>(static_cast<std::int64_t>(u | (~std::uint64_t(0) << bits)));
+    return static_cast<double>(static_cast<std::int64_t>(u));
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// IDX (the MNIST / Fashion-MNIST format), plain or gzip-compressed
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// Sequential reader of a plain or gzip-compressed file (gzip needs zlib: TSNE_HAVE_ZLIB).
+class ByteSource {
+public:
+    explicit ByteSource(const std::string& path) : path_(path) {
+        std::ifstream probe = open_in(path);  // clear errors for missing files and directories
+        unsigned char magic[2] = {0, 0};
+        probe.read(reinterpret_cast<char*>(magic), 2);
+        gz_ = probe.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        if (!gz_) {
+            size_ = stream_size(probe, path);
+            file_ = std::move(probe);
+            return;
+        }
+#if TSNE_HAVE_ZLIB
+        z_ = gzopen(path.c_str(), "rb");
+        if (!z_) fail(path, "cannot open the gzip stream: ", std::strerror(errno));
+        gzbuffer(z_, 1 << 17);
+#else
+        fail(path, "is gzip-compressed, but this program was built without zlib (Debian: zlib1g-dev); "
+                   "decompress it first (gunzip -k)");
+#endif
+    }
+    ByteSource(const ByteSource&) = delete;
+    ByteSource& operator=(const ByteSource&) = delete;
+    ~ByteSource() {
+#if TSNE_HAVE_ZLIB
+        if (z_) gzclose_r(z_);
+#endif
+    }
+
+    bool compressed() const noexcept { return gz_; }
+    /// Size of a plain file (unknown, 0, for a compressed one).
+    std::uint64_t plain_size() const noexcept { return size_; }
+
+    /// Reads up to n bytes; returns how many were read (fewer only at the end of the data).
+    std::size_t read(void* dst, std::size_t n) {
+#if TSNE_HAVE_ZLIB
+        // zlib's messages start with the path; the caller's message already names the file.
+        const auto zmsg = [this](const char* m) {
+            std::string t = m ? m : "unknown zlib error";
+            if (t.rfind(path_ + ": ", 0) == 0) t.erase(0, path_.size() + 2);
+            return t;
+        };
+#endif
+        if (!gz_) {
+            file_.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
+            if (file_.bad()) fail(path_, "read error");
+            return static_cast<std::size_t>(file_.gcount());
+        }
+#if TSNE_HAVE_ZLIB
+        std::size_t done = 0;
+        while (done < n) {
+            const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
+            const int got = gzread(z_, static_cast<unsigned char*>(dst) + done, chunk);
+            if (got < 0) {
+                int code = 0;
+                const char* msg = gzerror(z_, &code);
+                fail(path_, "corrupt gzip data: ", zmsg(msg));
+            }
+            if (got == 0) break;
+            done += static_cast<std::size_t>(got);
+        }
+        // A stream cut short reads as a short count plus Z_BUF_ERROR ("unexpected end of file").
+        int code = 0;
+        const char* msg = gzerror(z_, &code);
+        if (code != Z_OK && code != Z_STREAM_END)
+            fail(path_, "truncated or corrupt gzip data: ", zmsg(msg));
+        return done;
+#else
+        return 0;
+#endif
+    }
+
+private:
+    std::string path_;
+    std::ifstream file_;
+    bool gz_ = false;
+    std::uint64_t size_ = 0;
+#if TSNE_HAVE_ZLIB
+    gzFile z_ = nullptr;
+#endif
+};
+
+}  // namespace detail
+
+/// An IDX array: shape (the header's big-endian 32-bit sizes) and the raw big-endian values.
+struct IdxArray {
+    std::vector<std::uint64_t> shape;
+    std::size_t element_size = 1;  ///< bytes per value
+    char kind = 'u';               ///< 'u' unsigned, 'i' signed integer, 'f' floating point
+    std::vector<unsigned char> raw;
+
+    std::size_t size() const noexcept { return raw.size() / element_size; }
+    /// Value i as double.
+    double at(std::size_t i) const {
+        if (element_size == 1 && kind == 'u') return raw[i];
+        unsigned char le[8];
+        for (std::size_t b = 0; b < element_size; ++b) le[b] = raw[i * element_size + element_size - 1 - b];
+        return detail::decode_le(le, element_size, kind);
+    }
+};
+
+/// True when the file starts like IDX (two zero bytes, a known type code, 1 to 4 dimensions) or
+/// is gzip-compressed (the IDX files of MNIST and Fashion-MNIST are distributed as .gz).
+inline bool looks_like_idx(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char m[4] = {1, 1, 1, 1};
+    in.read(reinterpret_cast<char*>(m), 4);
+    if (in.gcount() >= 2 && m[0] == 0x1f && m[1] == 0x8b) return true;
+    const bool type_ok = m[2] == 0x08 || m[2] == 0x09 || m[2] == 0x0B || m[2] == 0x0C || m[2] == 0x0D || m[2] == 0x0E;
+    return in.gcount() == 4 && m[0] == 0 && m[1] == 0 && type_ok && m[3] >= 1 && m[3] <= 4;
+}
+
+/// Reads an IDX file (plain or .gz): magic 00 00 TYPE NDIMS, NDIMS big-endian uint32 sizes, then
+/// the values, big-endian, of type 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32
+/// or 0x0E float64. The data must be exactly as long as the sizes say; floats must be finite.
+inline IdxArray read_idx_array(const std::string& path) {
+    detail::ByteSource src(path);
+    const char* what = src.compressed() ? "the decompressed IDX data" : "the IDX file";
+    unsigned char magic[4];
+    if (src.read(magic, 4) != 4) detail::fail(path, "not an IDX file: shorter than its 4-byte magic number");
+    if (magic[0] != 0 || magic[1] != 0)
+        detail::fail(path, "not an IDX file (the magic number must start with two zero bytes)");
+    std::size_t esize = 0;
+    char kind = 'u';
+    switch (magic[2]) {
+        case 0x08: esize = 1; kind = 'u'; break;
+        case 0x09: esize = 1; kind = 'i'; break;
+        case 0x0B: esize = 2; kind = 'i'; break;
+        case 0x0C: esize = 4; kind = 'i'; break;
+        case 0x0D: esize = 4; kind = 'f'; break;
+        case 0x0E: esize = 8; kind = 'f'; break;
+        default: detail::fail(path, "unknown IDX data type code 0x", std::hex, static_cast<int>(magic[2]));
+    }
+    const unsigned ndims = magic[3];
+    if (ndims < 1 || ndims > 4) detail::fail(path, "IDX files with ", ndims, " dimensions are not supported (1 to 4)");
+    IdxArray a;
+    std::vector<std::uint64_t>& shape = a.shape;
+    std::uint64_t count = 1;
+    for (unsigned d = 0; d < ndims; ++d) {
+        unsigned char b[4];
+        if (src.read(b, 4) != 4) detail::fail(path, "truncated IDX header: ", what, " ends inside the dimension sizes");
+        const std::uint64_t dim = (std::uint64_t(b[0]) << 24) | (std::uint64_t(b[1]) << 16) | (std::uint64_t(b[2]) << 8) | b[3];
+        if (dim == 0) detail::fail(path, "IDX dimension ", d, " is 0: no data");
+        count *= dim;  // at most 4 factors below 2^32 each: checked against 2^62 below
+        if (count > (std::uint64_t(1) << 40)) detail::fail(path, "IDX header claims an implausibly large array");
+        shape.push_back(dim);
+    }
+    const std::uint64_t header = 4 + 4 * std::uint64_t(ndims), need = count * esize;
+    if (!src.compressed() && src.plain_size() - header != need)
+        detail::fail(path, src.plain_size() - header < need ? "truncated IDX data: the header's shape " : "corrupt IDX file: the header's shape ",
+                     detail::shape_string(a.shape), " needs ", need, " bytes of data but ", src.plain_size() - header,
+                     " follow the header");
+    // Read in chunks: a lying header in a compressed file costs only the bytes actually present.
+    std::vector<unsigned char> raw;
+    std::uint64_t have = 0;
+    while (have < need) {
+        const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(need - have, 1u << 24));
+        raw.resize(static_cast<std::size_t>(have) + chunk);
+        const std::size_t got = src.read(raw.data() + have, chunk);
+        have += got;
+        if (got < chunk) break;
+    }
+    if (have < need)
+        detail::fail(path, "truncated IDX data: the header's shape ", detail::shape_string(a.shape), " needs ", need,
+                     " bytes but ", what, " has only ", have);
+    unsigned char extra = 0;
+    if (src.read(&extra, 1) != 0)
+        detail::fail(path, "corrupt IDX file: ", what, " continues after the ", need, " bytes its header's shape ",
+                     detail::shape_string(a.shape), " needs");
+    a.element_size = esize;
+    a.kind = kind;
+    a.raw = std::move(raw);
+    if (kind == 'f')
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (const double v = a.at(i); !std::isfinite(v))
+                detail::fail(path, "non-finite value ", v, " at element ", i, " (NaN and infinity are not allowed)");
+    return a;
+}
+
+/// Reads an IDX file as a float32 matrix: the first dimension is the points, the others are
+/// flattened into features (28 x 28 images become 784 columns; a 1-D file is one column).
+inline tsne::RowMatrix<float> read_idx(const std::string& path) {
+    const IdxArray a = read_idx_array(path);
+    const std::uint64_t rows = a.shape[0], cols = a.size() / rows;
+    tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    if (a.element_size == 1 && a.kind == 'u') {  // pixels: the common case, kept fast
+        std::copy(a.raw.begin(), a.raw.end(), X.data());
+        return X;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double v = a.at(i);
+        if (std::abs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+            detail::fail(path, "value ", v, " at element ", i, " is out of range for 32-bit float");
+        X.data()[i] = static_cast<float>(v);
+    }
+    return X;
+}
+
+/// Reads labels from an IDX file: 1-D (N), or N x 1, integer values.
+inline std::vector<int> read_idx_labels(const std::string& path) {
+    const IdxArray a = read_idx_array(path);
+    if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
+        detail::fail(path, "labels must be a 1-D IDX array, got shape ", detail::shape_string(a.shape),
+                     " (is this the images file?)");
+    std::vector<double> values(a.size());
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = a.at(i);
+    return detail::to_int_labels(path, values);
+}
+
+/// Reads a headerless file of little-endian float32 values as rows x cols (both from --shape):
+/// the file must hold exactly rows * cols * 4 bytes.
+inline tsne::RowMatrix<float> read_raw_f32(const std::string& path, std::uint64_t rows, std::uint64_t cols) {
+    std::ifstream in = detail::open_in(path);
+    const std::uint64_t size = detail::stream_size(in, path);
+    if (rows == 0 || cols == 0) detail::fail(path, "--shape must be positive, got ", rows, ",", cols);
+    if (rows > size / 4 / cols || rows * cols * 4 != size) {
+        const bool divisible = size % (4 * cols) == 0;
+        detail::fail(path, "--shape ", rows, ",", cols, " needs ", rows > size / 4 / cols ? std::string("more than ") + std::to_string(size) : std::to_string(rows * cols * 4),
+                     " bytes of float32 but the file has ", size,
+                     divisible && size > 0 ? " (that is " + std::to_string(size / 4 / cols) + " rows of " + std::to_string(cols) + ")" : std::string(size % 4 ? " (not a multiple of 4)" : ""));
+    }
+    tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    std::vector<unsigned char> raw(static_cast<std::size_t>(size));
+    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(size));
+    if (!in) detail::fail(path, "read error");
+    for (std::size_t i = 0; i < static_cast<std::size_t>(rows * cols); ++i) {
+        const double v = detail::decode_le(raw.data() + 4 * i, 4, 'f');
+        if (!std::isfinite(v))
+            detail::fail(path, "non-finite value ", v, " at row ", i / cols, ", column ", i % cols,
+                         " (0-based; NaN and infinity are not allowed)");
+        X.data()[i] = static_cast<float>(v);
+    }
+    return X;
+}
+
 /// True when the reader for `path` is the .npy one (by extension, case-insensitive).
 inline bool is_npy_path(const std::string& path) { return detail::lower_extension(path) == ".npy"; }
 
-/// Reads a data set, choosing the reader by extension: ".npy" → read_npy_any (float32 or float64
-/// as stored), anything else (".csv", ".txt", ...) → read_csv<float>.
+/// Reads a data set: ".npy" → read_npy_any (float32 or float64 as stored, uint8 as float32); a
+/// file that starts like IDX or gzip → read_idx (float32); anything else → read_csv<float>.
 inline Matrix read_matrix(const std::string& path) {
     if (is_npy_path(path)) return read_npy_any(path);
+    if (looks_like_idx(path)) return read_idx(path);
     return read_csv<float>(path);
 }
 
@@ -437,12 +764,14 @@ inline Matrix read_matrix(const std::string& path) {
 // Labels
 // ---------------------------------------------------------------------------------------------
 
-/// Reads integer labels, one per line (surrounding spaces and trailing blank lines allowed).
-inline std::vector<int> read_labels(const std::string& path) {
+/// Reads integer labels from a text file, one per line (surrounding spaces and trailing blank
+/// lines allowed; a first line that is not a number, e.g. "label", is a header and skipped).
+inline std::vector<int> read_text_labels(const std::string& path) {
     std::ifstream in = detail::open_in(path);
     std::vector<int> labels;
     std::string line;
     std::size_t line_no = 0, blank_line = 0;
+    bool header = false;
     while (std::getline(in, line)) {
         ++line_no;
         std::string_view sv = detail::trim(line);
@@ -452,6 +781,10 @@ inline std::vector<int> read_labels(const std::string& path) {
             continue;
         }
         if (blank_line != 0) detail::fail(path, "line ", blank_line, ": empty line between labels");
+        if (labels.empty() && !header && sv.find(',') == std::string_view::npos && detail::is_header_line(sv)) {
+            header = true;
+            continue;
+        }
         std::string_view digits = sv;
         if (digits.front() == '+') digits.remove_prefix(1);
         int v = 0;
@@ -459,12 +792,48 @@ inline std::vector<int> read_labels(const std::string& path) {
         if (r.ec == std::errc::result_out_of_range)
             detail::fail(path, "line ", line_no, ": label ", detail::quote(sv), " is out of range");
         if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size())
-            detail::fail(path, "line ", line_no, ": not an integer label: ", detail::quote(sv));
+            detail::fail(path, "line ", line_no, ": not an integer label: ", detail::quote(sv),
+                         sv.find(',') != std::string_view::npos ? " (labels are one integer per line)" : "");
         labels.push_back(v);
     }
     if (in.bad()) detail::fail(path, "read error after line ", line_no);
     if (labels.empty()) detail::fail(path, "no labels: the file is empty");
     return labels;
+}
+
+
+/// Reads labels from a .npy array: 1-D (N,) or 2-D (N, 1), any integer dtype ('|u1', '<i4',
+/// '<i8', ...) or a float dtype holding integers.
+inline std::vector<int> read_npy_labels(const std::string& path) {
+    std::ifstream in = detail::open_in(path);
+    const std::uint64_t size = detail::stream_size(in, path);
+    const NpyHeader h = detail::read_npy_header(in, path, size);
+    const bool column = h.shape.size() == 2 && h.shape[1] == 1;
+    if (!(h.shape.size() == 1 || column))
+        detail::fail(path, "labels must be a 1-D array (N,) or (N, 1), got shape ", detail::shape_string(h.shape));
+    std::size_t esize = 0;
+    char kind = 0;
+    if (!detail::npy_numeric_type(h.descr, esize, kind))
+        detail::fail(path, "unsupported label dtype ", detail::quote(h.descr),
+                     " (supported: little-endian integers and floats, e.g. '|u1', '<i8', '<f4')");
+    const std::uint64_t n = h.shape[0], available = size - h.data_offset;
+    if (n > available / esize || n * esize != available)
+        detail::fail(path, "truncated or corrupt .npy data: shape ", detail::shape_string(h.shape), " needs ",
+                     n > available / esize ? std::string("more than ") + std::to_string(available) : std::to_string(n * esize),
+                     " bytes but ", available, " follow the header");
+    std::vector<unsigned char> raw(static_cast<std::size_t>(available));
+    if (available) in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(available));
+    if (!in) detail::fail(path, "read error in the .npy data");
+    std::vector<double> v(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = detail::decode_le(raw.data() + i * esize, esize, kind);
+    return detail::to_int_labels(path, v);
+}
+
+/// Reads labels: ".npy" → read_npy_labels; IDX (plain or .gz) → read_idx_labels; else text.
+inline std::vector<int> read_labels(const std::string& path) {
+    if (is_npy_path(path)) return read_npy_labels(path);
+    if (looks_like_idx(path)) return read_idx_labels(path);
+    return read_text_labels(path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,7 +1018,7 @@ inline tsne::Csr<float> read_affinities(const std::string& path, std::size_t poi
 // ---------------------------------------------------------------------------------------------
 
 /// An output file written under a temporary name in the same directory and renamed to its final
-/// name by commit(). Destroyed without commit() (an error, an exception) it deletes the temporary
+/// name by commit() (an existing device or pipe, e.g. /dev/null, is written in place instead). Destroyed without commit() (an error, an exception) it deletes the temporary
 /// file, so the final path is either untouched or complete. Creating it early checks that the
 /// destination directory is writable before any long computation.
 class PendingFile {
@@ -662,6 +1031,16 @@ public:
         std::error_code ec;
         if (base.empty() || base == "." || base == ".." || std::filesystem::is_directory(path_, ec))
             detail::fail(path_, "output path names a directory, not a file");
+        // An existing device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written in place:
+        // renaming a temporary file over it would replace the device node itself.
+        const auto st = std::filesystem::status(path_, ec);
+        if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+            errno = 0;
+            file_ = std::fopen(path_.c_str(), "wb");
+            if (!file_) detail::fail(path_, "cannot open for writing: ", std::strerror(errno));
+            in_place_ = true;
+            return;
+        }
         std::random_device rd;
         for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
             char suffix[32];
@@ -690,8 +1069,12 @@ public:
         file_ = nullptr;
         if (write_error || close_rc != 0) {
             const int e = errno;
-            std::remove(tmp_.c_str());
+            if (!in_place_) std::remove(tmp_.c_str());
             detail::fail(path_, "write error: ", std::strerror(e));
+        }
+        if (in_place_) {
+            committed_ = true;
+            return;
         }
         if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
             const int e = errno;
@@ -708,7 +1091,7 @@ public:
             std::fclose(file_);
             file_ = nullptr;
         }
-        if (!tmp_.empty()) std::remove(tmp_.c_str());
+        if (!tmp_.empty() && !in_place_) std::remove(tmp_.c_str());
         tmp_.clear();
     }
 
@@ -716,6 +1099,7 @@ private:
     std::string path_, tmp_;
     std::FILE* file_ = nullptr;
     bool committed_ = false;
+    bool in_place_ = false;  ///< writing straight to an existing non-regular file (a device, a pipe)
 };
 
 /// Writes Y as CSV (one point per line, comma-separated) to an open stream; %.9g for float
@@ -753,6 +1137,44 @@ inline void write_bytes(PendingFile& out, const void* data, std::size_t size) {
 }
 
 
+/// Writes a float or double matrix as a C-order .npy array (format 1.0, '<f4' or '<f8').
+template <class Derived>
+void write_npy_rows(PendingFile& out, const Eigen::DenseBase<Derived>& Y) {
+    using S = typename Derived::Scalar;
+    static_assert(std::is_same_v<S, float> || std::is_same_v<S, double>, "write_npy_rows: float or double");
+    std::string header = std::string("{'descr': '") + (std::is_same_v<S, float> ? "<f4" : "<f8") +
+                         "', 'fortran_order': False, 'shape': (" + std::to_string(Y.rows()) + ", " +
+                         std::to_string(Y.cols()) + "), }";
+    const std::size_t total = 10 + header.size() + 1;
+    header += std::string((64 - total % 64) % 64, ' ') + "\n";
+    if (header.size() > 65535) detail::fail(out.path(), ".npy header too long");
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
+    pre[8] = static_cast<unsigned char>(header.size() & 0xff);
+    pre[9] = static_cast<unsigned char>(header.size() >> 8);
+    write_bytes(out, pre, sizeof pre);
+    write_bytes(out, header.data(), header.size());
+    const std::uint16_t probe = 1;
+    unsigned char little = 0;
+    std::memcpy(&little, &probe, 1);
+    std::vector<S> row(static_cast<std::size_t>(Y.cols()));
+    for (Eigen::Index i = 0; i < Y.rows(); ++i) {
+        for (Eigen::Index j = 0; j < Y.cols(); ++j) row[static_cast<std::size_t>(j)] = Y(i, j);
+        if (!little)
+            for (S& v : row) {
+                auto* b = reinterpret_cast<unsigned char*>(&v);
+                std::reverse(b, b + sizeof v);
+            }
+        write_bytes(out, row.data(), row.size() * sizeof(S));
+    }
+}
+
+/// Writes Y to a pending file: .npy (float32/float64 as Y) when its path ends in .npy, else CSV.
+template <class Derived>
+void write_matrix(PendingFile& out, const Eigen::DenseBase<Derived>& Y) {
+    if (is_npy_path(out.path())) write_npy_rows(out, Y);
+    else write_csv_rows(out.stream(), Y);
+}
+
 /// Writes a kNN graph in the format read_knn_graph() reads: N rows of k indices then k
 /// distances. CSV (distances %.9g for float, %.17g for double: exact round trips) or, when the
 /// path ends in .npy, a float64 C-order .npy array (exact for indices up to 2^53).
@@ -760,32 +1182,13 @@ template <class T>
 void write_knn_graph(PendingFile& out, const tsne::KnnGraph<T>& g) {
     const std::size_t n = g.n, k = g.k;
     if (is_npy_path(out.path())) {
-        std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
-                             std::to_string(2 * k) + "), }";
-        const std::size_t total = 10 + header.size() + 1;
-        header += std::string((64 - total % 64) % 64, ' ') + "\n";
-        if (header.size() > 65535) detail::fail(out.path(), ".npy header too long");
-        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
-        pre[8] = static_cast<unsigned char>(header.size() & 0xff);
-        pre[9] = static_cast<unsigned char>(header.size() >> 8);
-        write_bytes(out, pre, sizeof pre);
-        write_bytes(out, header.data(), header.size());
-        std::vector<double> row(2 * k);
-        std::uint16_t probe = 1;
-        unsigned char little = 0;
-        std::memcpy(&little, &probe, 1);
-        for (std::size_t i = 0; i < n; ++i) {
+        tsne::RowMatrix<double> rows(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(2 * k));
+        for (std::size_t i = 0; i < n; ++i)
             for (std::size_t m = 0; m < k; ++m) {
-                row[m] = static_cast<double>(g.index[i * k + m]);
-                row[k + m] = static_cast<double>(g.distance[i * k + m]);
+                rows(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(m)) = static_cast<double>(g.index[i * k + m]);
+                rows(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k + m)) = static_cast<double>(g.distance[i * k + m]);
             }
-            if (!little)
-                for (double& v : row) {
-                    auto* b = reinterpret_cast<unsigned char*>(&v);
-                    std::reverse(b, b + sizeof v);
-                }
-            write_bytes(out, row.data(), row.size() * sizeof(double));
-        }
+        write_npy_rows(out, rows);
         return;
     }
     const char* fmt = std::is_same_v<T, float> ? "%.9g" : "%.17g";

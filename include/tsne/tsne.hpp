@@ -6,7 +6,7 @@
 //
 // Pipeline: X → kNN graph (neighbors/) → P (affinity/) → init (init/) → optimise Y with
 // attractive + repulsive forces (gradient/) and momentum/gains (optimizer/), callbacks (callbacks/)
-// watching. Contracts of every policy: tsne/policies.hpp.
+// watching; diagnostics.hpp scores a finished embedding. Contracts of every policy: tsne/policies.hpp.
 #include "version.hpp"
 #include "error.hpp"
 #include "options.hpp"
@@ -42,3 +42,4 @@
 #include "callbacks/early_stop.hpp"
 #include "run.hpp"
 #include "embedder.hpp"
+#include "diagnostics.hpp"
