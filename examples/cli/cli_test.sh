@@ -253,6 +253,10 @@ expect_success "--method barnes-hut in 3-D" 150 3 --input "$WORK/small.csv" --me
 for k in 1 2 3 4 5 6; do head -n 50 "$DATA/digits.csv"; done >"$WORK/dup300.csv"
 expect_success "duplicate rows, --method bh" 300 2 --input "$WORK/dup300.csv" --method bh --perplexity 10
 expect_success "--method fft in 2-D" 150 2 --input "$WORK/small.csv" --method fft
+expect_success "--dof 0.5 with --method bh" 150 2 --input "$WORK/small.csv" --method bh --dof 0.5
+expect_success "--dof 2 with --method fft in 1-D" 150 1 --input "$WORK/small.csv" --dims 1 --method fft --dof 2
+expect_success "--late-exaggeration 3 after 30 of the 50 iterations" 150 2 --input "$WORK/small.csv" \
+    --late-exaggeration 3 --late-exaggeration-start 30
 expect_success "--method fft in 1-D, 4 nodes, box width 0.25" 150 1 --input "$WORK/small.csv" --dims 1 --method fft \
     --fft-nodes 4 --fft-box-width 0.25
 expect_success "duplicate rows, --method fft" 300 2 --input "$WORK/dup300.csv" --method fft --perplexity 10
@@ -350,7 +354,7 @@ fi
 if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
     missing=""
     for opt in --input --output --dims --perplexity --iterations --exaggeration-iterations --exaggeration \
-        --learning-rate --seed --threads --init --method --fft-nodes --fft-box-width --labels --plot --verbose --quiet --help --version \
+        --learning-rate --seed --threads --init --method --fft-nodes --fft-box-width --late-exaggeration --late-exaggeration-start --dof --labels --plot --verbose --quiet --help --version \
         --distances --knn-graph --affinities --points --no-symmetrize --no-normalize --knn --metric --affinity \
         --perplexities --uniform-k --theta --shape --color --color-k --snapshots --animate --animate-size \
         --frame-delay --report --save-knn --plot-size --momentum --final-momentum --max-step-norm --gains --kl-every \
@@ -401,6 +405,10 @@ expect_failure "exaggeration iterations > iterations" 2 --input "$WORK/small.csv
 expect_failure "--init spectral" 2 --input "$WORK/small.csv" --output "$OUT" --init spectral
 expect_failure "--method fmm" 2 --input "$WORK/small.csv" --output "$OUT" --method fmm
 expect_failure "--theta -1" 2 --input "$WORK/small.csv" --output "$OUT" --method bh --theta -1
+expect_failure "--dof 0" 2 --input "$WORK/small.csv" --output "$OUT" --dof 0
+expect_failure "--late-exaggeration-start before the early phase ends" 2 --input "$WORK/small.csv" --output "$OUT" \
+    --late-exaggeration 2 --late-exaggeration-start 100
+expect_failure "--late-exaggeration without a start" 2 --input "$WORK/small.csv" --output "$OUT" --late-exaggeration 2
 expect_failure "--fft-nodes 1" 2 --input "$WORK/small.csv" --output "$OUT" --method fft --fft-nodes 1
 expect_failure "--fft-box-width -1" 2 --input "$WORK/small.csv" --output "$OUT" --method fft --fft-box-width -1
 expect_failure "--theta nan" 2 --input "$WORK/small.csv" --output "$OUT" --theta nan

@@ -84,6 +84,9 @@ struct Config {
     int iterations = 750;
     int exaggeration_iterations = 250;
     double exaggeration = 12;
+    double late_exaggeration = 1;       ///< --late-exaggeration
+    int late_exaggeration_start = -1;   ///< --late-exaggeration-start (-1 = none)
+    double dof = 1;                     ///< --dof
     double learning_rate = tsne::auto_learning_rate;
     std::uint64_t seed = 42;
     unsigned threads = 0;
@@ -223,6 +226,13 @@ t-SNE:
   --exaggeration-iterations N
                             iterations of early exaggeration, at most --iterations (default 250)
   --exaggeration X          early exaggeration factor, > 0 (default 12)
+  --late-exaggeration X     exaggeration of a late phase, > 0; needs --late-exaggeration-start
+                            (default 1 = none)
+  --late-exaggeration-start N
+                            iterations before the late phase, between --exaggeration-iterations
+                            and --iterations (default: no late phase)
+  --dof A                   degrees of freedom of the t kernel (1 + d^2/A)^-A, > 0: 1 = standard
+                            t-SNE, 0.5 = heavier tails, finer clusters (default 1)
   --learning-rate auto|X    step size; auto = N / exaggeration of the phase (default auto)
   --momentum M              momentum during early exaggeration, 0 <= M < 1 (default 0.5)
   --final-momentum M        momentum afterwards, 0 <= M < 1 (default 0.8)
@@ -487,7 +497,7 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
             "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop",
-            "--fft-nodes",    "--fft-box-width"};
+            "--fft-nodes",    "--fft-box-width", "--late-exaggeration", "--late-exaggeration-start", "--dof"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -623,6 +633,12 @@ Action parse_args(int argc, char** argv, Config& c) {
             c.exaggeration_iterations = static_cast<int>(parse_integer(arg, v, 0, 100000000));
         } else if (arg == "--exaggeration") {
             c.exaggeration = parse_positive(arg, v);
+        } else if (arg == "--late-exaggeration") {
+            c.late_exaggeration = parse_positive(arg, v);
+        } else if (arg == "--late-exaggeration-start") {
+            c.late_exaggeration_start = static_cast<int>(parse_integer(arg, v, 0, 100000000));
+        } else if (arg == "--dof") {
+            c.dof = parse_positive(arg, v);
         } else if (arg == "--learning-rate") {
             if (v == "auto") {
                 c.learning_rate = tsne::auto_learning_rate;
@@ -704,6 +720,13 @@ Action parse_args(int argc, char** argv, Config& c) {
     if (c.exaggeration_iterations > c.iterations)
         usage_fail("--exaggeration-iterations (", std::to_string(c.exaggeration_iterations),
                    ") must not exceed --iterations (", std::to_string(c.iterations), ")");
+    if (c.late_exaggeration_start >= 0 &&
+        (c.late_exaggeration_start < c.exaggeration_iterations || c.late_exaggeration_start > c.iterations))
+        usage_fail("--late-exaggeration-start (", std::to_string(c.late_exaggeration_start),
+                   ") must be between --exaggeration-iterations (", std::to_string(c.exaggeration_iterations),
+                   ") and --iterations (", std::to_string(c.iterations), ")");
+    if (c.late_exaggeration != 1 && c.late_exaggeration_start < 0)
+        usage_fail("--late-exaggeration needs --late-exaggeration-start");
     return Action::run;
 }
 
@@ -712,6 +735,9 @@ tsne::Options make_options(const Config& c) {
     o.iterations = c.iterations;
     o.early_exaggeration_iterations = c.exaggeration_iterations;
     o.early_exaggeration = c.exaggeration;
+    o.late_exaggeration = c.late_exaggeration;
+    o.late_exaggeration_start = c.late_exaggeration_start;
+    o.dof = c.dof;
     o.learning_rate = c.learning_rate;
     o.momentum = c.momentum;
     o.final_momentum = c.final_momentum;
