@@ -543,7 +543,9 @@ struct FFT {
         /// Recomputes the kernel's transform for a new grid.
         template <class Exec>
         void regrid(const Grid& g, Exec& ex) {
-            grid_ = g;
+            // No grid until every buffer below has its new size: if an allocation throws, the
+            // next call must regrid rather than index the old buffers with the new grid.
+            grid_ = Grid{};
             ++regrids_;
             const std::size_t L = g.L, n = g.n, H = fft_detail::lanes<F>;
             const std::size_t p = static_cast<std::size_t>(cfg_.nodes_per_box);
@@ -633,6 +635,7 @@ struct FFT {
             charges_.assign(nodes * C, F(0));
             pot_.assign(nodes * C, F(0));
             row_start_.assign(g.nb + 1, 0);
+            grid_ = g;
         }
         // ---- points → boxes, weights ------------------------------------------------------
         template <class Exec>
