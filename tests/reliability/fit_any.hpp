@@ -21,6 +21,7 @@ struct FitCase {
     unsigned threads = 1;
     std::uint64_t seed = 42;
     bool random_init = false;                  ///< RandomInit instead of PCA
+    int fft_min_boxes = 50;                    ///< FFT's minimum boxes per axis (50 = default)
 };
 
 enum class Outcome { finite, non_finite, invalid_argument, runtime_error };
@@ -45,6 +46,7 @@ template <int Dims, class T>
 tsne::RowMatrix<T> fit_dims(const tsne::RowMatrix<T>& X, const FitCase& c) {
     tsne::AutoRepulsion rep;
     rep.method = c.method;
+    rep.fft.min_boxes = c.fft_min_boxes;
     auto e = tsne::embed<Dims>(X)
                  .perplexity(c.perplexity)
                  .iterations(c.iterations)
