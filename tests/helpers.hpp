@@ -13,6 +13,20 @@
 
 namespace testing {
 
+/// True in sanitizer builds (TSNE_SANITIZE): slow tests use smaller sizes there, keeping every
+/// code path but not the scale (TSan made the reliability runner 15x slower: 7.5 min).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+#else
+inline constexpr bool sanitized = false;
+#endif
+
 /// n points in d dims around `clusters` well-separated Gaussian centres.
 template <class T>
 tsne::RowMatrix<T> clusters(std::size_t n, std::size_t d, int clusters, std::uint64_t seed, double spread = 10.0) {

@@ -584,8 +584,10 @@ struct FFT {
 
         /// Recomputes the kernel's transform for a new grid.
         template <class Exec>
-        void regrid(const Grid g, Exec& ex) {
-            grid_ = g;
+        void regrid(const Grid g, Exec& ex) {  // by value: load() and set_dof() pass grid_ itself
+            // No grid until every buffer below has its new size: if an allocation throws, the
+            // next call must regrid rather than index the old buffers with the new grid.
+            grid_ = Grid{};
             restored_ = false;
             ++regrids_;
             const std::size_t L = g.L, n = g.n, H = fft_detail::lanes<F>;
@@ -681,6 +683,7 @@ struct FFT {
             charges_.assign(nodes * C, F(0));
             pot_.assign(nodes * C, F(0));
             row_start_.assign(g.nb + 1, 0);
+            grid_ = g;
         }
         // ---- points → boxes, weights ------------------------------------------------------
         template <class Exec>
