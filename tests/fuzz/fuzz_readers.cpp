@@ -70,6 +70,11 @@ const Reader readers[] = {
      [](const char* n, const std::string& p) { check_csr(n, tsnex::read_affinities(p, affinity_points)); }},
     {"affinities-npy", ".npy",
      [](const char* n, const std::string& p) { check_csr(n, tsnex::read_affinities(p, affinity_points)); }},
+    {"idx", ".idx", [](const char* n, const std::string& p) { check_matrix(n, tsnex::read_idx(p)); }},
+    {"idx-labels", ".idx", [](const char* n, const std::string& p) {
+         if (tsnex::read_idx_labels(p).empty()) finding(n, "no labels returned without an error");
+     }},
+    {"raw-f32", ".bin", [](const char* n, const std::string& p) { check_matrix(n, tsnex::read_raw_f32(p, 4, 3)); }},
 };
 constexpr std::size_t n_readers = sizeof(readers) / sizeof(readers[0]);
 
