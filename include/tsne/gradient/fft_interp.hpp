@@ -316,6 +316,7 @@ public:
     void reset(std::size_t size, std::size_t L) {
         std::lock_guard<std::mutex> g(mutex_);
         free_.clear();
+        created_ = 0;
         size_ = size;
         L_ = L;
     }
@@ -342,6 +343,10 @@ public:
                 free_.pop_back();
                 return Lease(*this, std::move(w));
             }
+            // Room for this worker's return now, so give_back never allocates (an allocation
+            // failure surfaces here, to the caller, instead of being swallowed on the way back).
+            free_.reserve(created_ + 1);
+            ++created_;
         }
         return Lease(*this, std::make_unique<Worker<F>>(size_, L_));
     }
@@ -349,14 +354,11 @@ public:
 private:
     void give_back(std::unique_ptr<Worker<F>> w) noexcept {
         std::lock_guard<std::mutex> g(mutex_);
-        try {
-            free_.push_back(std::move(w));
-        } catch (...) {  // out of memory while returning: drop the worker, it is only a cache
-        }
+        if (free_.size() < free_.capacity()) free_.push_back(std::move(w));  // never reallocates (acquire)
     }
     std::mutex mutex_;
     std::vector<std::unique_ptr<Worker<F>>> free_;
-    std::size_t size_ = 0, L_ = 0;
+    std::size_t size_ = 0, L_ = 0, created_ = 0;
 };
 /// A copy of FFT's fields (the policy type is incomplete inside its own nested state).
 struct Config {
