@@ -22,6 +22,7 @@ struct FitCase {
     std::uint64_t seed = 42;
     bool random_init = false;                  ///< RandomInit instead of PCA
     int fft_min_boxes = 50;                    ///< FFT's minimum boxes per axis (50 = default)
+    int fft_max_boxes = 400;                   ///< FFT's cap on boxes per axis (400 = default)
 };
 
 enum class Outcome { finite, non_finite, invalid_argument, runtime_error };
@@ -47,6 +48,7 @@ tsne::RowMatrix<T> fit_dims(const tsne::RowMatrix<T>& X, const FitCase& c) {
     tsne::AutoRepulsion rep;
     rep.method = c.method;
     rep.fft.min_boxes = c.fft_min_boxes;
+    rep.fft.max_boxes = c.fft_max_boxes;
     auto e = tsne::embed<Dims>(X)
                  .perplexity(c.perplexity)
                  .iterations(c.iterations)
