@@ -250,8 +250,17 @@ public:
     std::size_t size() const noexcept { return L_; }
 
     /// Per-worker state: an FFT object with its plan cache, and one interleaved sequence in and out.
+    /// Both plans for L are built here, so that transforms never allocate: kissfft's plan cache is
+    /// not exception-safe (a bad_alloc inside its factorisation leaves a plan with twiddles but an
+    /// incomplete list of stages, which the next transform of that length follows off the end of
+    /// its buffers). Built in the constructor, a failed plan dies with the unfinished Scratch.
     struct Scratch {
-        explicit Scratch(std::size_t L) : in(L), out(L) { fft.SetFlag(Eigen::FFT<F>::Unscaled); }
+        explicit Scratch(std::size_t L) : in(L), out(L) {
+            fft.SetFlag(Eigen::FFT<F>::Unscaled);
+            const auto n = static_cast<Eigen::Index>(L);
+            fft.fwd(out.data(), in.data(), n);
+            fft.inv(out.data(), in.data(), n);
+        }
         Eigen::FFT<F> fft;
         std::vector<std::complex<F>> in, out;
     };
