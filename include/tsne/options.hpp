@@ -1,7 +1,6 @@
 #pragma once
 // Plain values that configure a run. Policies (neighbour search, affinities, initialisation,
 // repulsion, optimizer) carry their own configuration; see policies.hpp.
-#include <cmath>
 #include <cstdint>
 
 #include "detail/validate.hpp"
@@ -55,7 +54,7 @@ struct Options {
             detail::fail("final_momentum must be in [0, 1), got ", final_momentum);
         if (kl_every < 0) detail::fail("kl_every must be >= 0, got ", kl_every);
         detail::check_positive("late_exaggeration", late_exaggeration);
-        if (!(dof > 0) || !std::isfinite(dof)) detail::fail("dof (degrees of freedom) must be finite and > 0, got ", dof);
+        detail::check_positive("dof", dof);
         if (late_exaggeration_start != -1 &&
             (late_exaggeration_start < early_exaggeration_iterations || late_exaggeration_start > iterations))
             detail::fail("late_exaggeration_start must be -1 or in [early_exaggeration_iterations = ",

@@ -120,7 +120,7 @@ public:
     /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
     /// tails, finer clusters. Applies to attraction, repulsion and KL from the next iteration on.
     void set_dof(double alpha) {
-        gradient::check_dof(alpha);
+        detail::check_positive("dof", alpha);
         if constexpr (detail::has_set_dof<typename Repulsion::template state<T, Dims>>::value) rep_.set_dof(alpha);
         else if (alpha != 1.0) detail::fail("this repulsion policy does not support dof != 1, got ", alpha);
         dof_ = alpha;

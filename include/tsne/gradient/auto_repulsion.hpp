@@ -70,7 +70,7 @@ struct AutoRepulsion {
         }
         /// Degrees of freedom α of the t kernel, forwarded to the method (all three support it).
         void set_dof(double alpha) {
-            gradient::check_dof(alpha);
+            detail::check_positive("dof", alpha);
             dof_ = alpha;
             std::visit([&](auto& s) { s.set_dof(alpha); }, impl);
         }

@@ -198,7 +198,7 @@ struct BarnesHut::state {
 
     /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
     void set_dof(double alpha) {
-        gradient::check_dof(alpha);
+        detail::check_positive("dof", alpha);
         dof = alpha;
     }
 

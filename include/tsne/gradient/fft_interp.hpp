@@ -492,16 +492,16 @@ struct FFT {
                              ") does not fit this FFT configuration (nodes_per_box ", p, ", max_boxes ",
                              cfg_.max_boxes, ")");
             grid_ = g;
-            restored_ = true;
+            transform_stale_ = true;
         }
 
         /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE. A change
         /// rebuilds the kernel's transform on the next call (same grid).
         void set_dof(double alpha) {
-            gradient::check_dof(alpha);
+            detail::check_positive("dof", alpha);
             if (alpha == dof_) return;
             dof_ = alpha;
-            if (grid_.L) restored_ = true;
+            if (grid_.L) transform_stale_ = true;
         }
 
         const Grid& grid() const noexcept { return grid_; }
@@ -587,7 +587,7 @@ struct FFT {
             // the coordinates so box positions stay meaningful.
             range = std::max({range, 1e-6 * scale, 1e-30});
             if (!keep(range)) regrid(choose(range), ex);
-            else if (restored_) regrid(grid_, ex);  // a loaded grid: build its kernel transform
+            else if (transform_stale_) regrid(grid_, ex);  // loaded grid or new α: build its transform
             for (int d = 0; d < Dims; ++d)
                 origin_[static_cast<std::size_t>(d)] =
                     centre_[static_cast<std::size_t>(d)] - 0.5 * static_cast<double>(grid_.nb) * grid_.h;
@@ -599,7 +599,7 @@ struct FFT {
             // No grid until every buffer below has its new size: if an allocation throws, the
             // next call must regrid rather than index the old buffers with the new grid.
             grid_ = Grid{};
-            restored_ = false;
+            transform_stale_ = false;
             ++regrids_;
             const std::size_t L = g.L, n = g.n, H = fft_detail::lanes<F>;
             const std::size_t p = static_cast<std::size_t>(cfg_.nodes_per_box);
@@ -992,7 +992,7 @@ struct FFT {
         double diam2_ = 0;
         Grid grid_;
         std::size_t regrids_ = 0;
-        bool restored_ = false;  // grid_ came from load() (or α changed): its transform is not built yet
+        bool transform_stale_ = false;  // grid_ is set (load, set_dof) but its kernel transform is not built
         double dof_ = 1.0;
         std::unique_ptr<fft_detail::WorkerPool<F>> pool_ = std::make_unique<fft_detail::WorkerPool<F>>();  // holds a mutex: on the heap so the state moves
         std::unique_ptr<fft_detail::Transform<F>> fft_;

@@ -6,7 +6,7 @@
 // heavier tails and reveals finer clusters, α > 1 approaches SNE's Gaussian.
 #include <cmath>
 
-#include "../error.hpp"
+#include "../detail/validate.hpp"
 
 namespace tsne {
 namespace gradient {
@@ -27,11 +27,6 @@ inline void t_kernel(const V& d2, const V& one, T alpha, T inv_alpha, V& w, V& f
         w = exp(V(-alpha) * log(u));
         f = w * q;
     }
-}
-
-/// Checks a degrees-of-freedom value (finite, > 0).
-inline void check_dof(double alpha) {
-    if (!(alpha > 0) || !std::isfinite(alpha)) detail::fail("dof (degrees of freedom) must be finite and > 0, got ", alpha);
 }
 
 }  // namespace gradient

@@ -88,7 +88,7 @@ struct Exact {
 
         /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
         void set_dof(double alpha) {
-            gradient::check_dof(alpha);
+            detail::check_positive("dof", alpha);
             dof = alpha;
         }
 
