@@ -200,13 +200,7 @@ public:
         P.val.resize(static_cast<std::size_t>(nnz));
         detail::read_array(is, P.col.data(), P.col.size(), "P's columns");
         detail::read_array(is, P.val.data(), P.val.size(), "P's values");
-        if (P.row_ptr.front() != 0 || P.row_ptr.back() != nnz) detail::fail("run state: P's row offsets are inconsistent");
-        for (std::size_t i = 0; i < P.n; ++i) {
-            if (P.row_ptr[i + 1] < P.row_ptr[i]) detail::fail("run state: P's row offsets decrease at row ", i);
-            for (std::size_t k = P.row_ptr[i]; k < P.row_ptr[i + 1]; ++k)
-                if (P.col[k] >= P.n || !(P.val[k] >= 0) || !std::isfinite(P.val[k]))
-                    detail::fail("run state: bad affinity in row ", i, " (column ", P.col[k], ", value ", P.val[k], ")");
-        }
+        (void)detail::checked_affinity_sum(P, "run state: bad affinity matrix");
         detail::read_tag(is, "EMBD");
         Embedding<T, Dims> Y(P.n);
         for (int d = 0; d < Dims; ++d) detail::read_array(is, Y.coord(d), Y.size(), "the embedding");

@@ -90,6 +90,38 @@ KnnGraph<T> checked_knn(const KnnGraph<T>& in, std::size_t k) {
     return g;
 }
 
+namespace detail {
+/// Checks a CSR affinity matrix against Csr's contract (square, N+1 non-decreasing offsets from
+/// 0 to nnz, columns in range, strictly ascending and off the diagonal, values finite and >= 0,
+/// positive sum) and returns the sum; every message starts with `what`.
+template <class T>
+double checked_affinity_sum(const Csr<T>& in, const char* what) {
+    const std::size_t n = in.n;
+    if (n < 2) fail(what, ": need at least 2 points, got ", n);
+    if (n > max_points) fail(what, ": ", n, " points is more than the supported ", max_points);
+    if (in.row_ptr.size() != n + 1 || in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size() ||
+        in.col.size() != in.val.size())
+        fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1,
+             " non-decreasing offsets from 0 to nnz, and col/val nnz entries)");
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (in.row_ptr[i + 1] < in.row_ptr[i]) fail(what, ": row_ptr decreases at row ", i);
+        for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
+            const std::uint32_t j = in.col[e];
+            if (j >= n) fail(what, ": row ", i, " has column ", j, ", out of range for N = ", n);
+            if (j == i) fail(what, ": entry (", i, ", ", i, ") is on the diagonal; p_ii must be absent");
+            if (e > in.row_ptr[i] && in.col[e - 1] >= j)
+                fail(what, ": row ", i, " columns must be strictly ascending (", in.col[e - 1], " then ", j, ")");
+            if (!std::isfinite(in.val[e]) || in.val[e] < T(0))
+                fail(what, ": entry (", i, ", ", j, ") is ", in.val[e], "; values must be finite and >= 0");
+            sum += static_cast<double>(in.val[e]);
+        }
+    }
+    if (!(sum > 0)) fail(what, ": all values are zero");
+    return sum;
+}
+}  // namespace detail
+
 /// How a precomputed P is taken.
 struct PrecomputedAffinities {
     bool symmetrize = true;  ///< replace P by (P + Pᵀ)/2 (t-SNE's gradient assumes a symmetric P)
@@ -100,27 +132,7 @@ struct PrecomputedAffinities {
     template <class T, class Exec>
     Affinities<T> operator()(const Csr<T>& in, Exec& ex) const {
         const std::size_t n = in.n;
-        if (n < 2) detail::fail("affinities: need at least 2 points, got ", n);
-        if (n > detail::max_points) detail::fail("affinities: ", n, " points is more than the supported ", detail::max_points);
-        if (in.row_ptr.size() != n + 1 || in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size() ||
-            in.col.size() != in.val.size())
-            detail::fail("affinities: malformed CSR (row_ptr must have N+1 = ", n + 1,
-                         " non-decreasing offsets from 0 to nnz, and col/val nnz entries)");
-        double sum = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (in.row_ptr[i + 1] < in.row_ptr[i]) detail::fail("affinities: row_ptr decreases at row ", i);
-            for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
-                const std::uint32_t j = in.col[e];
-                if (j >= n) detail::fail("affinities: row ", i, " has column ", j, ", out of range for N = ", n);
-                if (j == i) detail::fail("affinities: entry (", i, ", ", i, ") is on the diagonal; p_ii must be absent");
-                if (e > in.row_ptr[i] && in.col[e - 1] >= j)
-                    detail::fail("affinities: row ", i, " columns must be strictly ascending (", in.col[e - 1], " then ", j, ")");
-                if (!std::isfinite(in.val[e]) || in.val[e] < T(0))
-                    detail::fail("affinities: entry (", i, ", ", j, ") is ", in.val[e], "; values must be finite and >= 0");
-                sum += static_cast<double>(in.val[e]);
-            }
-        }
-        if (!(sum > 0)) detail::fail("affinities: all values are zero");
+        const double sum = detail::checked_affinity_sum(in, "affinities");
         Affinities<T> out;
         const T scale = normalize ? static_cast<T>(1.0 / sum) : T(1);
         if (symmetrize) {
