@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/held.hpp"
 #include "run.hpp"
 
 namespace tsne {
@@ -172,22 +173,16 @@ template <int Dims, class Derived>
 auto embed(const Eigen::DenseBase<Derived>& X) {
     using T = typename Derived::Scalar;
     static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
-    constexpr bool viewable = bool(Derived::IsRowMajor) && (int(Eigen::internal::traits<Derived>::Flags) & Eigen::DirectAccessBit) != 0;
-    if constexpr (viewable) {
-        if (X.derived().innerStride() == 1 || X.rows() == 0 || X.cols() <= 1)
-            return Embedder<Dims, T>(X.derived().data(), X.rows(), X.cols(),
-                                     X.cols() > 0 ? X.derived().outerStride() : 0);
-    }
-    auto owned = std::make_shared<const RowMatrix<T>>(X.derived());
-    return Embedder<Dims, T>(owned->data(), owned->rows(), owned->cols(), owned->cols(), owned);
+    const detail::Held<T> h = detail::hold(X);
+    return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
 }
 
 /// Temporaries are moved into the builder, so `auto b = embed<2>(make_data());` is safe.
 template <int Dims, class T, int Options_>
 auto embed(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
     static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
-    auto owned = std::make_shared<const RowMatrix<T>>(std::move(X));
-    return Embedder<Dims, T>(owned->data(), owned->rows(), owned->cols(), owned->cols(), owned);
+    const detail::Held<T> h = detail::hold(std::move(X));
+    return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
 }
 
 /// Raw row-major data: n points of d features, rows `stride` elements apart (default d). Not copied.

@@ -42,4 +42,5 @@
 #include "callbacks/early_stop.hpp"
 #include "run.hpp"
 #include "embedder.hpp"
+#include "transform.hpp"
 #include "diagnostics.hpp"

@@ -12,6 +12,14 @@ namespace tsne::detail {
 /// Largest number of points: indices are 32-bit (and fit a signed 32-bit gather index).
 inline constexpr std::size_t max_points = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) - 1;
 
+/// Every value of X is finite, else an error naming the first bad row and column.
+template <class T>
+void check_finite(const MatrixRef<T>& X, const char* name) {
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+        for (Eigen::Index j = 0; j < X.cols(); ++j)
+            if (!std::isfinite(X(i, j))) fail(name, ": non-finite value ", X(i, j), " at row ", i, ", column ", j);
+}
+
 template <class T>
 void check_data(const MatrixRef<T>& X, const char* name = "X") {
     const auto n = static_cast<std::size_t>(X.rows()), d = static_cast<std::size_t>(X.cols());
@@ -19,10 +27,7 @@ void check_data(const MatrixRef<T>& X, const char* name = "X") {
     if (d == 0) fail(name, ": need at least 1 feature (column), got 0");
     if (n > max_points) fail(name, ": ", n, " points is more than the supported ", max_points);
     checked_mul(n, d, name);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < d; ++j)
-            if (!std::isfinite(X(i, j)))
-                fail(name, ": non-finite value ", X(i, j), " at row ", i, ", column ", j);
+    check_finite<T>(X, name);
 }
 
 inline void check_positive(const char* name, double v) {

@@ -12,18 +12,18 @@
 namespace tsne {
 namespace tree {
 
-template <class Tree, class Rule, class OnCell, class OnLeaf>
-void traverse(const Tree& t, typename Tree::index target, const Rule& rule, OnCell&& on_cell, OnLeaf&& on_leaf) {
+namespace traversal_detail {
+/// Depth-first over the nodes in the tree's fixed order; `may_summarise(node)` guards the rule.
+template <class Tree, class Guard, class Rule, class OnCell, class OnLeaf>
+void depth_first(const Tree& t, const Guard& may_summarise, const Rule& rule, OnCell& on_cell, OnLeaf& on_leaf) {
     using index = typename Tree::index;
-    // Depth-first: at most fanout - 1 waiting siblings per level, plus the root.
+    // At most fanout - 1 waiting siblings per level, plus the root.
     constexpr std::size_t max_stack = static_cast<std::size_t>(Tree::depth_limit) * (Tree::fanout - 1) + 2;
     index stack[max_stack];
     std::size_t top = 0;
-    const index tb = t.begin(target), te = t.end(target);
     // Decides one node: summarise, take its points, or open it later.
     auto visit = [&](index node) {
-        const bool contains_target = t.begin(node) <= tb && te <= t.end(node);
-        if (!contains_target && rule.summarise(t, node)) on_cell(node);
+        if (may_summarise(node) && rule.summarise(t, node)) on_cell(node);
         else if (t.is_leaf(node)) on_leaf(node);
         else stack[top++] = node;
     };
@@ -33,6 +33,23 @@ void traverse(const Tree& t, typename Tree::index target, const Rule& rule, OnCe
         const index first = t.first_child(node);
         for (int c = 0; c < t.children(node); ++c) visit(first + static_cast<index>(c));
     }
+}
+}  // namespace traversal_detail
+
+template <class Tree, class Rule, class OnCell, class OnLeaf>
+void traverse(const Tree& t, typename Tree::index target, const Rule& rule, OnCell&& on_cell, OnLeaf&& on_leaf) {
+    using index = typename Tree::index;
+    const index tb = t.begin(target), te = t.end(target);
+    const auto outside_target = [&](index node) { return !(t.begin(node) <= tb && te <= t.end(node)); };
+    traversal_detail::depth_first(t, outside_target, rule, on_cell, on_leaf);
+}
+
+/// The same traversal for a point that is not in the tree (e.g. a new point placed into a fixed
+/// embedding): no node contains the target, so the rule alone decides (a rule that measures the
+/// gap to the point never summarises a cell the point lies in when θ <= 2/sqrt(Dims)).
+template <class Tree, class Rule, class OnCell, class OnLeaf>
+void traverse_external(const Tree& t, const Rule& rule, OnCell&& on_cell, OnLeaf&& on_leaf) {
+    traversal_detail::depth_first(t, [](typename Tree::index) { return true; }, rule, on_cell, on_leaf);
 }
 
 }  // namespace tree

@@ -1,0 +1,49 @@
+#pragma once
+// A matrix argument as the fluent builders keep it: a view of the caller's row-major rows when
+// they are contiguous (the caller keeps them alive), otherwise a row-major copy; an rvalue Matrix
+// is moved in, so `auto b = tsne::embed<2>(make_data());` never dangles.
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "types.hpp"
+
+namespace tsne::detail {
+
+template <class T>
+struct Held {
+    const T* data = nullptr;
+    Eigen::Index rows = 0, cols = 0, stride = 0;
+    std::shared_ptr<const RowMatrix<T>> owned;  ///< set when copied or moved in
+
+    MatrixRef<T> view() const {
+        return Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>(data, rows, cols, Eigen::OuterStride<>(stride));
+    }
+    static Held from(std::shared_ptr<const RowMatrix<T>> m) {
+        Held h{m->data(), m->rows(), m->cols(), m->cols(), nullptr};
+        h.owned = std::move(m);
+        return h;
+    }
+};
+
+/// Views or copies X; see the top of this file.
+template <class Derived>
+Held<typename Derived::Scalar> hold(const Eigen::DenseBase<Derived>& X) {
+    using T = typename Derived::Scalar;
+    const Derived& x = X.derived();
+    constexpr bool viewable =
+        bool(Derived::IsRowMajor) && (int(Eigen::internal::traits<Derived>::Flags) & Eigen::DirectAccessBit) != 0;
+    if constexpr (viewable) {
+        if (x.innerStride() == 1 || x.rows() == 0 || x.cols() <= 1)
+            return Held<T>{x.data(), x.rows(), x.cols(), x.cols() > 0 ? x.outerStride() : 0, nullptr};
+    }
+    return Held<T>::from(std::make_shared<const RowMatrix<T>>(x));
+}
+
+/// Moves a temporary Matrix in.
+template <class T, int Options_>
+Held<T> hold(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
+    return Held<T>::from(std::make_shared<const RowMatrix<T>>(std::move(X)));
+}
+
+}  // namespace tsne::detail
