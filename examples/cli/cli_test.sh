@@ -159,6 +159,30 @@ npy("labels_truncated.npy", "<i8", "(150,)", b"".join(struct.pack("<q", l) for l
 npy("labels_float.npy", "<f8", "(150,)", b"".join(struct.pack("<d", l + 0.5) for l in labels))
 EOF
 
+# The same float32 values three ways: mapped.npy (data 64-byte aligned: memory-mapped by the CLI),
+# unaligned.npy (data at an odd offset: read into memory, the pre-mmap path) and mapped.csv (each
+# value printed with 9 significant digits, which reads back as the same float32). Also a float32
+# .npy with a NaN (found by the scan over the mapped data).
+(cd "$WORK" && "$PY" - "$DATA/digits.csv") <<'EOF'
+import struct, sys
+rows = [[float(v) for v in line.split(",")] for line in open(sys.argv[1]).read().split("\n")[:150]]
+f32 = [[struct.unpack("<f", struct.pack("<f", v * 0.37 + 0.01 * j))[0] for j, v in enumerate(r)] for r in rows]
+def npy(path, table, pad_to, extra=0):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (len(table), len(table[0]))
+    header += " " * ((pad_to - (10 + len(header) + 1) % pad_to) % pad_to + extra) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+        for r in table:
+            f.write(struct.pack("<%df" % len(r), *r))
+npy("mapped.npy", f32, 64)
+npy("unaligned.npy", f32, 64, 1)
+with open("mapped.csv", "w") as f:
+    for r in f32:
+        f.write(",".join("%.9g" % v for v in r) + "\n")
+f32[3][1] = float("nan")
+npy("nan32.npy", f32, 64)
+EOF
+
 # ---- helpers ------------------------------------------------------------------------------------
 # check_csv NAME FILE ROWS COLS: FILE has ROWS lines of COLS finite numbers.
 check_csv() {
@@ -302,6 +326,21 @@ for ext in csv npy; do
         fi
     else
         bad "$name" "exit status $?: $(head -c 300 "$WORK/stderr")"
+    fi
+done
+
+# A float32 .npy is memory-mapped and viewed in place: the same embedding as the same float32
+# values read from CSV, and as the same file with unaligned data (read into memory: the path of
+# every .npy before mmap).
+for other in mapped.csv unaligned.npy; do
+    name="memory-mapped float32 .npy = $other"
+    if "$TSNE" --input "$WORK/mapped.npy" --output "$WORK/m.csv" --verbose "${FAST[@]}" 2>"$WORK/stderr" &&
+        grep -q "float32, memory-mapped" "$WORK/stderr" &&
+        "$TSNE" --input "$WORK/$other" --output "$WORK/o.csv" --verbose "${FAST[@]}" 2>"$WORK/stderr" &&
+        ! grep -q "memory-mapped" "$WORK/stderr"; then
+        if cmp -s "$WORK/m.csv" "$WORK/o.csv"; then ok "$name"; else bad "$name" "outputs differ"; fi
+    else
+        bad "$name" "exit status $? or wrong read path: $(head -c 300 "$WORK/stderr")"
     fi
 done
 
@@ -663,6 +702,13 @@ if [ -c /dev/full ]; then
 fi
 WANT='r.json: ' expect_failure "report into a missing directory" 3 --input "$WORK/small.csv" \
     --report "$WORK/fail/no/dir/r.json"
+
+
+# Memory-mapped .npy inputs keep every check.
+WANT='truncated.npy: truncated .npy data' \
+    expect_failure "truncated float32 .npy (mapped)" 1 --input "$WORK/truncated.npy" --output "$OUT"
+WANT='nan32.npy: non-finite value nan at row 3, column 1' \
+    expect_failure "NaN in a mapped float32 .npy" 1 --input "$WORK/nan32.npy" --output "$OUT"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -128,7 +128,8 @@ precomputed distances, a kNN graph or affinities.
 Input (exactly one of):
   --input FILE              data set, format by content and extension:
                               .npy   2-D, C order: float32 '<f4' or float64 '<f8' (the type is
-                                     kept), uint8 '|u1' (read as float32)
+                                     kept; memory-mapped, not copied), uint8 '|u1' (read as
+                                     float32)
                               IDX    the MNIST / Fashion-MNIST format, plain or gzip-compressed
                                      (e.g. train-images-idx3-ubyte.gz): N x d1 x d2 ... becomes N
                                      points of d1*d2*... features (float32)
@@ -855,13 +856,28 @@ Policies make_policies(const Config& c) {
 
 // ---- input ------------------------------------------------------------------------------------
 
+/// The data of --input as the library sees it: a view of the rows, never a copy.
+using DataView = std::variant<tsnex::ConstMap<float>, tsnex::ConstMap<double>>;
+
 struct Input {
-    std::optional<tsnex::Matrix> data;   ///< --input (float32 or float64, as stored)
+    std::optional<tsnex::Matrix> data;   ///< --input read into memory (float32 or float64, as stored)
+    std::optional<tsnex::MappedNpy> mapped;  ///< --input float32/float64 .npy, memory-mapped instead
     tsne::RowMatrix<float> distances;    ///< --distances
     tsne::KnnGraph<float> graph;         ///< --knn-graph
     tsne::Csr<float> affinities;         ///< --affinities
     std::size_t points = 0;
     std::string description;             ///< "150 points x 64 features", for messages
+
+    /// --input's rows, wherever they are (mapped file or memory).
+    DataView view() const {
+        if (mapped) return mapped->X;
+        return std::visit(
+            [](const auto& m) -> DataView {
+                using T = typename std::decay_t<decltype(m)>::Scalar;
+                return tsnex::ConstMap<T>(m.data(), m.rows(), m.cols());
+            },
+            *data);
+    }
 };
 
 Input read_input(const Config& c) {
@@ -869,14 +885,19 @@ Input read_input(const Config& c) {
     char buf[160];
     switch (c.input_kind) {
         case InputKind::data: {
+            // float32/float64 .npy: viewed in the mapped file; everything else is read (and converted).
             if (c.shape_rows != 0) in.data = tsnex::read_raw_f32(c.input, c.shape_rows, c.shape_cols);
-            else in.data = tsnex::read_matrix(c.input);
-            const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, *in.data);
-            const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, *in.data);
-            const bool is_double = std::holds_alternative<tsne::RowMatrix<double>>(*in.data);
+            else if (tsnex::is_npy_path(c.input)) {
+                if (auto m = tsnex::map_npy(c.input)) in.mapped.emplace(std::move(*m));
+            }
+            if (!in.data && !in.mapped) in.data = tsnex::read_matrix(c.input);
+            const DataView X = in.view();
+            const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, X);
+            const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, X);
+            const bool is_double = std::holds_alternative<tsnex::ConstMap<double>>(X);
             in.points = rows;
-            std::snprintf(buf, sizeof buf, "%zu points x %zu features (%s)", rows, cols,
-                          is_double ? "float64" : "float32");
+            std::snprintf(buf, sizeof buf, "%zu points x %zu features (%s%s)", rows, cols,
+                          is_double ? "float64" : "float32", in.mapped ? ", memory-mapped" : "");
             break;
         }
         case InputKind::distances:
@@ -918,9 +939,10 @@ auto configure(const Builder& builder, const Config& c, const Policies& p) {
     return b;
 }
 
-/// --input: the metric is the one policy dispatched as a type (the searches need it).
+/// --input: the metric is the one policy dispatched as a type (the searches need it). X is viewed
+/// (tsne::embed of a row-major Map), never copied.
 template <int Dims, class T>
-auto prepare_data(const tsne::RowMatrix<T>& X, const Config& c, const Policies& p) {
+auto prepare_data(const tsnex::ConstMap<T>& X, const Config& c, const Policies& p) {
     const auto builder = configure(tsne::embed<Dims>(X), c, p);
     return std::visit([&](const auto& metric) { return builder.metric(metric).prepare(); }, p.metric);
 }
@@ -1014,7 +1036,7 @@ struct Result {
 /// The kNN graph of X for the diagnostics: the run's own (Euclidean, nearest first) when it has
 /// at least k neighbours, else a new search with the run's --knn choice.
 template <class T, class Exec>
-tsne::KnnGraph<T> data_graph(const tsne::RowMatrix<T>& X, std::size_t k, const Policies& p, Exec& ex) {
+tsne::KnnGraph<T> data_graph(const tsnex::ConstMap<T>& X, std::size_t k, const Policies& p, Exec& ex) {
     if (p.neighbors.saved)
         if (const auto* g = std::get_if<tsne::KnnGraph<T>>(p.neighbors.saved.get()); g && g->k >= k) return *g;
     CliNeighbors search{p.neighbors.search, nullptr};
@@ -1023,7 +1045,7 @@ tsne::KnnGraph<T> data_graph(const tsne::RowMatrix<T>& X, std::size_t k, const P
 
 /// Per-point scores and summary scores, as --color, --report and --labels ask.
 template <class T, class Exec>
-void diagnose(const Config& c, const tsne::RowMatrix<T>* X, const tsne::RowMatrix<T>& Y, const Policies& p,
+void diagnose(const Config& c, const tsnex::ConstMap<T>* X, const tsne::RowMatrix<T>& Y, const Policies& p,
               const std::vector<int>& labels, Exec& ex, Result& r) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::size_t n = static_cast<std::size_t>(Y.rows());
@@ -1118,7 +1140,7 @@ Result embed(Input& in, const Config& c, const Policies& p, const std::vector<in
                 optimize<Dims>(run, c, r);
                 diagnose<T>(c, &X, std::get<tsne::RowMatrix<T>>(r.Y), p, labels, ex, r);
             },
-            *in.data);
+            in.view());
     } else {
         announce_preparation(c);
         auto run = prepare_precomputed<Dims>(in, c, p);
