@@ -1243,6 +1243,26 @@ private:
     bool in_place_ = false;  ///< writing straight to an existing non-regular file (a device, a pipe)
 };
 
+/// A stream buffer writing to a PendingFile, for writers that take a std::ostream (such as
+/// tsne::Run::save): `PendingFileBuf buf(out); std::ostream os(&buf);`. A short write fails the
+/// stream; PendingFile::commit() reports it again with the system's reason.
+class PendingFileBuf : public std::streambuf {
+public:
+    explicit PendingFileBuf(PendingFile& out) : f_(out.stream()) {}
+
+protected:
+    int_type overflow(int_type ch) override {
+        if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+        return std::fputc(traits_type::to_char_type(ch), f_) == EOF ? traits_type::eof() : ch;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        return static_cast<std::streamsize>(std::fwrite(s, 1, static_cast<std::size_t>(n), f_));
+    }
+
+private:
+    std::FILE* f_;
+};
+
 /// Writes Y as CSV (one point per line, comma-separated) to an open stream; %.9g for float
 /// (round-trips exactly), %.17g for double.
 template <class Derived>
