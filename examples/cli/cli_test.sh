@@ -159,6 +159,30 @@ npy("labels_truncated.npy", "<i8", "(150,)", b"".join(struct.pack("<q", l) for l
 npy("labels_float.npy", "<f8", "(150,)", b"".join(struct.pack("<d", l + 0.5) for l in labels))
 EOF
 
+# The same float32 values three ways: mapped.npy (data 64-byte aligned: memory-mapped by the CLI),
+# unaligned.npy (data at an odd offset: read into memory, the pre-mmap path) and mapped.csv (each
+# value printed with 9 significant digits, which reads back as the same float32). Also a float32
+# .npy with a NaN (found by the scan over the mapped data).
+(cd "$WORK" && "$PY" - "$DATA/digits.csv") <<'EOF'
+import struct, sys
+rows = [[float(v) for v in line.split(",")] for line in open(sys.argv[1]).read().split("\n")[:150]]
+f32 = [[struct.unpack("<f", struct.pack("<f", v * 0.37 + 0.01 * j))[0] for j, v in enumerate(r)] for r in rows]
+def npy(path, table, pad_to, extra=0):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (len(table), len(table[0]))
+    header += " " * ((pad_to - (10 + len(header) + 1) % pad_to) % pad_to + extra) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+        for r in table:
+            f.write(struct.pack("<%df" % len(r), *r))
+npy("mapped.npy", f32, 64)
+npy("unaligned.npy", f32, 64, 1)
+with open("mapped.csv", "w") as f:
+    for r in f32:
+        f.write(",".join("%.9g" % v for v in r) + "\n")
+f32[3][1] = float("nan")
+npy("nan32.npy", f32, 64)
+EOF
+
 # ---- helpers ------------------------------------------------------------------------------------
 # check_csv NAME FILE ROWS COLS: FILE has ROWS lines of COLS finite numbers.
 check_csv() {
@@ -305,6 +329,58 @@ for ext in csv npy; do
     fi
 done
 
+# --save-state then --load-state: 200 iterations, saved, then 100 more give the bits of one
+# 300-iteration run with the same options (early exaggeration inside the first run; the
+# continuation is all normal phase). Repulsion options are given again to the second run;
+# --dims, --dof and the method come from the file.
+for variant in "small.csv|csv|" "small.csv|npy|--method fft" "small.csv|csv|--method bh --dims 3 --dof 0.7" \
+    "f64.npy|npy|--dims 1 --method bh --theta 0.3"; do
+    IFS='|' read -r input ext opts <<<"$variant"
+    name="--save-state after 200 + --load-state 100 = 300 iterations ($input${opts:+ $opts}, .$ext output)"
+    # shellcheck disable=SC2086  # opts: several words
+    again=$(echo $opts | sed -e 's/--dims [0-9]//' -e 's/--dof [0-9.]*//' -e 's/--method [a-z]*//')
+    rm -f "$WORK/first.$ext" "$WORK/cont.$ext" "$WORK/whole.$ext" "$WORK/s.bin"
+    # shellcheck disable=SC2086
+    if "$TSNE" --input "$WORK/$input" --iterations 200 --exaggeration-iterations 50 $opts --save-state "$WORK/s.bin" \
+        --output "$WORK/first.$ext" --quiet 2>"$WORK/stderr" &&
+        "$TSNE" --load-state "$WORK/s.bin" --iterations 100 $again --output "$WORK/cont.$ext" --quiet 2>>"$WORK/stderr" &&
+        "$TSNE" --input "$WORK/$input" --iterations 300 --exaggeration-iterations 50 $opts --output "$WORK/whole.$ext" \
+            --quiet 2>>"$WORK/stderr"; then
+        if [ -s "$WORK/cont.$ext" ] && cmp -s "$WORK/cont.$ext" "$WORK/whole.$ext" &&
+            ! cmp -s "$WORK/first.$ext" "$WORK/whole.$ext"; then
+            ok "$name"
+        else
+            bad "$name" "the continued and the whole run differ"
+        fi
+    else
+        bad "$name" "exit status $?: $(head -c 300 "$WORK/stderr")"
+    fi
+done
+cp "$WORK/s.bin" "$WORK/state1d.bin"  # the last variant's: a 1-D float64 run
+"$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --save-state "$WORK/state.bin" --quiet 2>/dev/null
+if [ -s "$WORK/state.bin" ] && [ "$(head -c 7 "$WORK/state.bin")" = TSNERUN ]; then ok "--save-state as the only output"
+else bad "--save-state as the only output" "no state file"; fi
+run_check "--load-state with --report, --verbose, a late phase" \
+    'grep -q "continuing after iteration 50" "$WORK/stderr" && grep -q "\"input_kind\": \"load-state\"" "$WORK/r.json" &&
+     grep -q "\"iterations\": 110" "$WORK/r.json"' \
+    --load-state "$WORK/state.bin" --iterations 60 --exaggeration-iterations 10 --late-exaggeration 2 \
+    --late-exaggeration-start 40 --report "$WORK/r.json" --verbose --output "$WORK/out.csv"
+
+# A float32 .npy is memory-mapped and viewed in place: the same embedding as the same float32
+# values read from CSV, and as the same file with unaligned data (read into memory: the path of
+# every .npy before mmap).
+for other in mapped.csv unaligned.npy; do
+    name="memory-mapped float32 .npy = $other"
+    if "$TSNE" --input "$WORK/mapped.npy" --output "$WORK/m.csv" --verbose "${FAST[@]}" 2>"$WORK/stderr" &&
+        grep -q "float32, memory-mapped" "$WORK/stderr" &&
+        "$TSNE" --input "$WORK/$other" --output "$WORK/o.csv" --verbose "${FAST[@]}" 2>"$WORK/stderr" &&
+        ! grep -q "memory-mapped" "$WORK/stderr"; then
+        if cmp -s "$WORK/m.csv" "$WORK/o.csv"; then ok "$name"; else bad "$name" "outputs differ"; fi
+    else
+        bad "$name" "exit status $? or wrong read path: $(head -c 300 "$WORK/stderr")"
+    fi
+done
+
 # --plot with --labels: a PNG file (and the CSV).
 rm -f "$WORK/out.csv" "$WORK/plot.png"
 if "$TSNE" --input "$WORK/small.csv" --output "$WORK/out.csv" --labels "$WORK/small_labels.txt" \
@@ -360,7 +436,8 @@ if "$TSNE" --help >"$WORK/help.txt" 2>&1; then
         --frame-delay --report --save-knn --plot-size --momentum --final-momentum --max-step-norm --gains --kl-every \
         --init-std --pca-exact-max-dims --pca-power-iterations --exact-below --bh-leaf-size --bh-group-size \
         --knn-vp-max-dims --knn-exact-max-points --ivf-clusters --ivf-probes --ivf-kmeans-iterations --ivf-refine \
-        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view --early-stop 'Exit status'; do
+        --ivf-refine-width --sigma-tolerance --sigma-max-steps --animate-view --early-stop --save-state --load-state \
+        'Exit status'; do
         grep -q -- "$opt" "$WORK/help.txt" || missing="$missing $opt"
     done
     if [ -z "$missing" ]; then ok "--help"; else bad "--help" "does not mention:$missing"; fi
@@ -663,6 +740,39 @@ if [ -c /dev/full ]; then
 fi
 WANT='r.json: ' expect_failure "report into a missing directory" 3 --input "$WORK/small.csv" \
     --report "$WORK/fail/no/dir/r.json"
+
+# Run-state files (--save-state / --load-state): one clear line for a damaged file or a mismatch.
+head -c 1000 "$WORK/state.bin" >"$WORK/state_truncated.bin"
+head -c 20 "$WORK/state.bin" >"$WORK/state_header_cut.bin"
+{ head -c 24 "$WORK/state.bin"; head -c 4000 /dev/zero | tr '\0' '\377'; } >"$WORK/state_garbage.bin"
+WANT='state_truncated.bin: run state: truncated' \
+    expect_failure "truncated run state" 1 --load-state "$WORK/state_truncated.bin" --output "$OUT"
+WANT='state_header_cut.bin: truncated run-state file' \
+    expect_failure "run state cut inside its header" 1 --load-state "$WORK/state_header_cut.bin" --output "$OUT"
+WANT='state_garbage.bin: run state: ' \
+    expect_failure "run state with garbage after its header" 1 --load-state "$WORK/state_garbage.bin" --output "$OUT"
+WANT='small.csv: not a run-state file' \
+    expect_failure "a CSV file as run state" 1 --load-state "$WORK/small.csv" --output "$OUT"
+WANT='--dims 3 does not match .*state.bin, which holds a 2-D run' \
+    expect_failure "--load-state with another --dims" 2 --load-state "$WORK/state.bin" --dims 3 --output "$OUT"
+WANT='--plot needs a 2-D or 3-D run' \
+    expect_failure "--plot of a 1-D saved run" 2 --load-state "$WORK/state1d.bin" --plot "$WORK/fail/p.png"
+WANT='--input and --load-state exclude each other' \
+    expect_failure "--input with --load-state" 2 --input "$WORK/small.csv" --load-state "$WORK/state.bin" --output "$OUT"
+WANT='--perplexity does not apply to --load-state' \
+    expect_failure "--perplexity with --load-state" 2 --load-state "$WORK/state.bin" --perplexity 5 --output "$OUT"
+WANT='--method does not apply to --load-state' \
+    expect_failure "--method with --load-state" 2 --load-state "$WORK/state.bin" --method fft --output "$OUT"
+WANT='s.bin: cannot create' expect_failure "--save-state into a missing directory" 3 --input "$WORK/small.csv" \
+    --save-state "$WORK/fail/no/dir/s.bin"
+WANT='perplexity' expect_failure "failed run with --save-state leaves no state" 4 --input "$WORK/rows50.csv" \
+    --perplexity 5000 --save-state "$WORK/fail/s.bin"
+
+# Memory-mapped .npy inputs keep every check.
+WANT='truncated.npy: truncated .npy data' \
+    expect_failure "truncated float32 .npy (mapped)" 1 --input "$WORK/truncated.npy" --output "$OUT"
+WANT='nan32.npy: non-finite value nan at row 3, column 1' \
+    expect_failure "NaN in a mapped float32 .npy" 1 --input "$WORK/nan32.npy" --output "$OUT"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,12 +14,17 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <istream>
 #include <limits>
 #include <memory>
 #include <new>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -61,17 +66,17 @@ enum Exit : int {
 enum class Stage { setup, reading, computing, writing };
 
 enum class InitKind { pca, random };
-enum class InputKind { data, distances, knn_graph, affinities };
+enum class InputKind { data, distances, knn_graph, affinities, state };
 enum class KnnKind { automatic, exact, vptree, approx };
 enum class ColorKind { automatic, labels, distortion, preservation, embedding3d, none };
 enum class MetricKind { euclidean, cosine };
 enum class AffinityKind { perplexity, multiscale, uniform };
 
 struct Config {
-    std::string input, output, labels, plot, save_knn, animate, report;
+    std::string input, output, labels, plot, save_knn, animate, report, save_state;
     std::uint64_t shape_rows = 0, shape_cols = 0;  ///< --shape (raw float32 input)
     InputKind input_kind = InputKind::data;
-    std::string input_option;  ///< "--input", "--distances", "--knn-graph" or "--affinities"
+    std::string input_option;  ///< "--input", "--distances", "--knn-graph", "--affinities" or "--load-state"
     int dims = 2;
     KnnKind knn = KnnKind::automatic;
     MetricKind metric = MetricKind::euclidean;
@@ -119,16 +124,19 @@ struct Config {
 
 const char* const usage_text = R"(usage: tsne --input FILE [--output OUT.csv|OUT.npy] [--plot OUT.png] [options]
        tsne --distances FILE | --knn-graph FILE | --affinities FILE [outputs] [options]
+       tsne --load-state STATE [--iterations N] [outputs] [options]
 
 Embeds the rows of FILE (one point per row) in 1, 2 or 3 dimensions with t-SNE. Outputs (at
 least one): the embedding (--output), a scatter plot (--plot), an animation of the optimisation
-(--animate) and a JSON report of quality scores (--report). Instead of data, the input can be
-precomputed distances, a kNN graph or affinities.
+(--animate), a JSON report of quality scores (--report) and the state of the run (--save-state).
+Instead of data, the input can be precomputed distances, a kNN graph or affinities, or a saved
+run to continue (--load-state).
 
 Input (exactly one of):
   --input FILE              data set, format by content and extension:
                               .npy   2-D, C order: float32 '<f4' or float64 '<f8' (the type is
-                                     kept), uint8 '|u1' (read as float32)
+                                     kept; memory-mapped, not copied), uint8 '|u1' (read as
+                                     float32)
                               IDX    the MNIST / Fashion-MNIST format, plain or gzip-compressed
                                      (e.g. train-images-idx3-ubyte.gz): N x d1 x d2 ... becomes N
                                      points of d1*d2*... features (float32)
@@ -146,6 +154,8 @@ Input (exactly one of):
   --affinities FILE         affinities P as rows i,j,value (CSV or .npy, 3 columns): 0-based
                             COO triplets, values >= 0, no diagonal, each (i, j) once. The
                             number of points is the largest index + 1, or --points.
+  --load-state FILE         continue a run saved with --save-state for --iterations more
+                            iterations (see "Continuing a run" below)
   --points N                number of points of --affinities (for trailing isolated points)
   --no-symmetrize           take --affinities as given (default: P = (P + P^T) / 2)
   --no-normalize            do not rescale --affinities to sum 1 (default: normalise)
@@ -191,6 +201,10 @@ Outputs:
                             spaced subset, whose size the report gives), 10-NN label accuracy
                             (with --labels) and the time of each stage
   --save-knn FILE           the kNN graph the run used, in the --knn-graph format (--input only)
+  --save-state FILE         the state of the run when it ends (also when --early-stop stops it):
+                            P, the embedding, the optimizer's buffers and gains, the repulsion
+                            method and the iteration count, for --load-state (binary, this
+                            machine's byte order; format in docs/parameters.md). Default: none
 
 Neighbours and affinities:
   --knn auto|exact|vptree|approx
@@ -221,10 +235,13 @@ Neighbours and affinities:
   --sigma-max-steps S       bisection steps per point of the bandwidth search (default 200)
 
 t-SNE:
-  --dims D                  output dimensions: 1, 2 or 3 (default 2)
-  --iterations N            total iterations, early exaggeration included (default 750)
+  --dims D                  output dimensions: 1, 2 or 3 (default 2; with --load-state, the
+                            file's)
+  --iterations N            total iterations, early exaggeration included (default 750); with
+                            --load-state, the iterations added to the saved run
   --exaggeration-iterations N
-                            iterations of early exaggeration, at most --iterations (default 250)
+                            iterations of early exaggeration, at most --iterations (default 250;
+                            0 with --load-state)
   --exaggeration X          early exaggeration factor, > 0 (default 12)
   --late-exaggeration X     exaggeration of a late phase, > 0; needs --late-exaggeration-start
                             (default 1 = none)
@@ -280,12 +297,25 @@ Messages:
   --help                    print this help and exit
   --version                 print the library version and the SIMD instruction set and exit
 
+Continuing a run (--load-state FILE):
+  The run continues exactly where --save-state left it: the same bits as one longer run with
+  the same options. P, the embedding, the precision (float32 or float64), the output dimension,
+  the repulsion method, --dof and --kl-every come from FILE: the neighbour, affinity and
+  initialisation options, --seed, --method and --exact-below do not apply, --dims may be given
+  only if it matches FILE, and --dof replaces the saved value. The counts of the schedule are of
+  the new iterations: --iterations N more (default 750), of which the first
+  --exaggeration-iterations (default 0 here: none) with --exaggeration and --momentum; a late
+  phase starts after --late-exaggeration-start of them. Give the first run's --learning-rate,
+  --final-momentum, --gains, --max-step-norm, --theta, --bh-* and --fft-* options again to
+  continue it unchanged. E.g. "--iterations 300 --save-state s.bin" then "--load-state s.bin
+  --iterations 450" equals one run of --iterations 750.
+
 Options take their value as the next argument or after '=' (--dims=3).
 
 Exit status:
   0  success
-  1  an input file (--input, --labels, ...) is missing, unreadable or malformed, or the labels
-     do not match the points
+  1  an input file (--input, --labels, --load-state, ...) is missing, unreadable or malformed,
+     or the labels do not match the points
   2  bad command line
   3  an output file cannot be written
   4  the run failed on valid files (e.g. --perplexity too large for the number of points)
@@ -389,35 +419,42 @@ void frame_pattern_check(const std::string& pattern) {
 
 enum class Action { run, help, version };
 
-/// Options that apply to some inputs only: each with the inputs it applies to.
+/// Options that apply to some inputs only: each with the inputs it applies to. A saved run
+/// (--load-state) has its P, initial embedding, repulsion method and kl_every already.
 struct Applicability {
     const char* option;
-    bool data, distances, knn_graph, affinities;
+    bool data, distances, knn_graph, affinities, state;
 };
 constexpr Applicability applicability[] = {
-    // option           data   dist   knn    aff
-    {"--knn",           true,  false, false, false},
-    {"--metric",        true,  false, false, false},
-    {"--save-knn",      true,  false, false, false},
-    {"--shape",         true,  false, false, false},
-    {"--knn-vp-max-dims", true, false, false, false},
-    {"--knn-exact-max-points", true, false, false, false},
-    {"--ivf-clusters",  true,  false, false, false},
-    {"--ivf-probes",    true,  false, false, false},
-    {"--ivf-kmeans-iterations", true, false, false, false},
-    {"--ivf-refine",    true,  false, false, false},
-    {"--ivf-refine-width", true, false, false, false},
-    {"--pca-exact-max-dims", true, false, false, false},
-    {"--pca-power-iterations", true, false, false, false},
-    {"--sigma-tolerance", true, true, true, false},
-    {"--sigma-max-steps", true, true, true, false},
-    {"--affinity",      true,  true,  true,  false},
-    {"--perplexity",    true,  true,  true,  false},
-    {"--perplexities",  true,  true,  true,  false},
-    {"--uniform-k",     true,  true,  true,  false},
-    {"--points",        false, false, false, true},
-    {"--no-symmetrize", false, false, false, true},
-    {"--no-normalize",  false, false, false, true},
+    // option           data   dist   knn    aff    state
+    {"--knn",           true,  false, false, false, false},
+    {"--metric",        true,  false, false, false, false},
+    {"--save-knn",      true,  false, false, false, false},
+    {"--shape",         true,  false, false, false, false},
+    {"--knn-vp-max-dims", true, false, false, false, false},
+    {"--knn-exact-max-points", true, false, false, false, false},
+    {"--ivf-clusters",  true,  false, false, false, false},
+    {"--ivf-probes",    true,  false, false, false, false},
+    {"--ivf-kmeans-iterations", true, false, false, false, false},
+    {"--ivf-refine",    true,  false, false, false, false},
+    {"--ivf-refine-width", true, false, false, false, false},
+    {"--pca-exact-max-dims", true, false, false, false, false},
+    {"--pca-power-iterations", true, false, false, false, false},
+    {"--sigma-tolerance", true, true, true, false, false},
+    {"--sigma-max-steps", true, true, true, false, false},
+    {"--affinity",      true,  true,  true,  false, false},
+    {"--perplexity",    true,  true,  true,  false, false},
+    {"--perplexities",  true,  true,  true,  false, false},
+    {"--uniform-k",     true,  true,  true,  false, false},
+    {"--points",        false, false, false, true,  false},
+    {"--no-symmetrize", false, false, false, true,  false},
+    {"--no-normalize",  false, false, false, true,  false},
+    {"--init",          true,  true,  true,  true,  false},
+    {"--init-std",      true,  true,  true,  true,  false},
+    {"--seed",          true,  true,  true,  true,  false},
+    {"--method",        true,  true,  true,  true,  false},
+    {"--exact-below",   true,  true,  true,  true,  false},
+    {"--kl-every",      true,  true,  true,  true,  false},
 };
 
 void check_applicable(const Config& c) {
@@ -427,12 +464,13 @@ void check_applicable(const Config& c) {
             const bool ok = c.input_kind == InputKind::data         ? a.data
                             : c.input_kind == InputKind::distances  ? a.distances
                             : c.input_kind == InputKind::knn_graph  ? a.knn_graph
-                                                                    : a.affinities;
+                            : c.input_kind == InputKind::affinities ? a.affinities
+                                                                    : a.state;
             if (ok) continue;
             std::string where;
             const std::pair<bool, const char*> inputs[] = {
                 {a.data, "--input"}, {a.distances, "--distances"}, {a.knn_graph, "--knn-graph"},
-                {a.affinities, "--affinities"}};
+                {a.affinities, "--affinities"}, {a.state, "--load-state"}};
             for (const auto& [applies, name] : inputs)
                 if (applies) where += std::string(where.empty() ? "" : ", ") + name;
             usage_fail(opt, " does not apply to ", c.input_option, " (only to ", where, ")");
@@ -446,7 +484,7 @@ void check_applicable(const Config& c) {
     if (c.input_kind != InputKind::data && c.init == InitKind::pca && given("--init"))
         usage_fail("--init pca does not apply to ", c.input_option,
                    ": PCA needs the data (--input); precomputed inputs start from a random embedding");
-    if (c.input_kind == InputKind::affinities) return;
+    if (c.input_kind == InputKind::affinities || c.input_kind == InputKind::state) return;
     const char* affinity = c.affinity == AffinityKind::perplexity   ? "perplexity"
                            : c.affinity == AffinityKind::multiscale ? "multiscale"
                                                                     : "uniform";
@@ -497,7 +535,8 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--bh-leaf-size", "--bh-group-size", "--knn-vp-max-dims", "--knn-exact-max-points",
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
             "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop",
-            "--fft-nodes",    "--fft-box-width", "--late-exaggeration", "--late-exaggeration-start", "--dof"};
+            "--fft-nodes",    "--fft-box-width", "--late-exaggeration", "--late-exaggeration-start", "--dof",
+            "--load-state", "--save-state"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -509,23 +548,26 @@ Action parse_args(int argc, char** argv, Config& c) {
             v = argv[++i];
         }
         c.given.push_back(arg);
-        if (arg == "--input" || arg == "--distances" || arg == "--knn-graph" || arg == "--affinities") {
+        if (arg == "--input" || arg == "--distances" || arg == "--knn-graph" || arg == "--affinities" ||
+            arg == "--load-state") {
             if (v.empty()) usage_fail(arg, " needs a non-empty file name");
             if (std::find(inputs.begin(), inputs.end(), arg) == inputs.end()) inputs.push_back(arg);
             c.input = v;
             c.input_option = arg;
-            c.input_kind = arg == "--input"       ? InputKind::data
-                           : arg == "--distances" ? InputKind::distances
-                           : arg == "--knn-graph" ? InputKind::knn_graph
-                                                  : InputKind::affinities;
+            c.input_kind = arg == "--input"        ? InputKind::data
+                           : arg == "--distances"  ? InputKind::distances
+                           : arg == "--knn-graph"  ? InputKind::knn_graph
+                           : arg == "--affinities" ? InputKind::affinities
+                                                   : InputKind::state;
         } else if (arg == "--output" || arg == "--labels" || arg == "--plot" || arg == "--save-knn" ||
-                   arg == "--animate" || arg == "--report") {
+                   arg == "--animate" || arg == "--report" || arg == "--save-state") {
             if (v.empty()) usage_fail(arg, " needs a non-empty file name");
             (arg == "--output"   ? c.output
              : arg == "--labels" ? c.labels
              : arg == "--plot"   ? c.plot
              : arg == "--animate" ? c.animate
              : arg == "--report" ? c.report
+             : arg == "--save-state" ? c.save_state
                                  : c.save_knn) = v;
         } else if (arg == "--shape") {
             const auto comma = v.find(',');
@@ -672,13 +714,16 @@ Action parse_args(int argc, char** argv, Config& c) {
         }
     }
     if (inputs.empty())
-        usage_fail("missing input: give one of --input, --distances, --knn-graph or --affinities (see tsne --help)");
+        usage_fail("missing input: give one of --input, --distances, --knn-graph, --affinities or --load-state "
+                   "(see tsne --help)");
     if (inputs.size() > 1)
         usage_fail(inputs[0], " and ", inputs[1], " exclude each other: give exactly one input");
-    if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty())
-        usage_fail("nothing to write: give --output, --plot, --animate or --report (see tsne --help)");
+    if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty() && c.save_state.empty())
+        usage_fail("nothing to write: give --output, --plot, --animate, --report or --save-state (see tsne --help)");
     check_applicable(c);
     const auto given = [&](const char* opt) { return std::find(c.given.begin(), c.given.end(), opt) != c.given.end(); };
+    // A saved run continues without early exaggeration unless asked for (see --help).
+    if (c.input_kind == InputKind::state && !given("--exaggeration-iterations")) c.exaggeration_iterations = 0;
     if (c.verbose && c.quiet) usage_fail("--verbose and --quiet exclude each other");
     if (!c.labels.empty() && c.plot.empty() && c.animate.empty() && c.report.empty())
         usage_fail("--labels is only used with --plot, --animate or --report");
@@ -711,7 +756,7 @@ Action parse_args(int argc, char** argv, Config& c) {
     {
         const std::pair<const char*, const std::string*> files[] = {
             {"--output", &c.output}, {"--plot", &c.plot}, {"--save-knn", &c.save_knn},
-            {"--animate", &c.animate}, {"--report", &c.report}};
+            {"--animate", &c.animate}, {"--report", &c.report}, {"--save-state", &c.save_state}};
         for (std::size_t a = 0; a < std::size(files); ++a)
             for (std::size_t b = a + 1; b < std::size(files); ++b)
                 if (!files[a].second->empty() && *files[a].second == *files[b].second)
@@ -855,28 +900,137 @@ Policies make_policies(const Config& c) {
 
 // ---- input ------------------------------------------------------------------------------------
 
+/// The run type the CLI builds (see configure): what --save-state writes and --load-state reads.
+template <class T, int Dims>
+using CliRun = tsne::Run<T, Dims, tsne::AutoRepulsion, tsne::MomentumGains>;
+/// A run read by --load-state, of the file's precision and dimension.
+using LoadedRun = std::variant<CliRun<float, 1>, CliRun<float, 2>, CliRun<float, 3>, CliRun<double, 1>,
+                               CliRun<double, 2>, CliRun<double, 3>>;
+template <class R>
+struct run_shape;
+template <class T, int Dims>
+struct run_shape<CliRun<T, Dims>> {
+    using scalar = T;
+    static constexpr int dims = Dims;
+};
+
+/// The data of --input as the library sees it: a view of the rows, never a copy.
+using DataView = std::variant<tsnex::ConstMap<float>, tsnex::ConstMap<double>>;
+
 struct Input {
-    std::optional<tsnex::Matrix> data;   ///< --input (float32 or float64, as stored)
+    std::optional<tsnex::Matrix> data;   ///< --input read into memory (float32 or float64, as stored)
+    std::optional<tsnex::MappedNpy> mapped;  ///< --input float32/float64 .npy, memory-mapped instead
     tsne::RowMatrix<float> distances;    ///< --distances
     tsne::KnnGraph<float> graph;         ///< --knn-graph
     tsne::Csr<float> affinities;         ///< --affinities
+    std::optional<LoadedRun> run;        ///< --load-state
     std::size_t points = 0;
     std::string description;             ///< "150 points x 64 features", for messages
+
+    /// --input's rows, wherever they are (mapped file or memory).
+    DataView view() const {
+        if (mapped) return mapped->X;
+        return std::visit(
+            [](const auto& m) -> DataView {
+                using T = typename std::decay_t<decltype(m)>::Scalar;
+                return tsnex::ConstMap<T>(m.data(), m.rows(), m.cols());
+            },
+            *data);
+    }
 };
+
+tsne::AutoRepulsion make_repulsion(const Config& c) {
+    tsne::AutoRepulsion repulsion = c.repulsion;
+    repulsion.method = c.method;
+    repulsion.barnes_hut.theta = c.theta;
+    repulsion.fft.nodes_per_box = c.fft_nodes;
+    repulsion.fft.max_box_width = c.fft_box_width;
+    return repulsion;
+}
+
+bool given(const Config& c, const char* opt) { return std::find(c.given.begin(), c.given.end(), opt) != c.given.end(); }
+
+template <class T, int Dims>
+LoadedRun load_run(std::istream& is, const Config& c) {
+    LoadedRun loaded(std::in_place_type<CliRun<T, Dims>>,
+                     CliRun<T, Dims>::load(is, make_repulsion(c), c.gains, c.threads));
+    if (given(c, "--dof")) std::get<CliRun<T, Dims>>(loaded).set_dof(c.dof);
+    return loaded;
+}
+
+/// --load-state: the value size and dimension from the header (Run::save's format, see
+/// docs/parameters.md), then the run of that type. A dimension other than --dims is a usage error.
+LoadedRun load_state(const Config& c) {
+    const std::string& path = c.input;
+    std::ifstream is = tsnex::detail::open_in(path);
+    unsigned char head[24] = {};
+    is.read(reinterpret_cast<char*>(head), sizeof head);
+    const auto got = static_cast<std::size_t>(is.gcount());
+    std::uint32_t field[4] = {};  // version, byte-order mark, value size, dimensions
+    std::memcpy(field, head + 8, sizeof field);
+    if (got < 8 || std::memcmp(head, "TSNERUN", 8) != 0)
+        throw tsnex::io_error(path + ": not a run-state file (one written by tsne --save-state)");
+    if (got < sizeof head) throw tsnex::io_error(path + ": truncated run-state file (" + std::to_string(got) + " bytes)");
+    if (field[0] != 1)
+        throw tsnex::io_error(path + ": run-state format version " + std::to_string(field[0]) +
+                              "; this program reads version 1");
+    if (field[1] != 0x01020304u) throw tsnex::io_error(path + ": run state written on a machine with another byte order");
+    const std::uint32_t size = field[2], dims = field[3];
+    if ((size != 4 && size != 8) || dims < 1 || dims > 3)
+        throw tsnex::io_error(path + ": corrupt run-state header (value size " + std::to_string(size) + ", dimensions " +
+                              std::to_string(dims) + ")");
+    if (given(c, "--dims") && static_cast<std::uint32_t>(c.dims) != dims)
+        usage_fail("--dims ", std::to_string(c.dims), " does not match ", path, ", which holds a ", std::to_string(dims),
+                   "-D run (omit --dims with --load-state: the file sets it)");
+    is.clear();
+    is.seekg(0);
+    try {
+        switch (size * 10 + dims) {
+            case 41: return load_run<float, 1>(is, c);
+            case 42: return load_run<float, 2>(is, c);
+            case 43: return load_run<float, 3>(is, c);
+            case 81: return load_run<double, 1>(is, c);
+            case 82: return load_run<double, 2>(is, c);
+            default: return load_run<double, 3>(is, c);
+        }
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {  // a truncated or inconsistent file; the message says what is wrong
+        throw tsnex::io_error(path + ": " + e.what());
+    }
+}
 
 Input read_input(const Config& c) {
     Input in;
     char buf[160];
     switch (c.input_kind) {
         case InputKind::data: {
+            // float32/float64 .npy: viewed in the mapped file; everything else is read (and converted).
             if (c.shape_rows != 0) in.data = tsnex::read_raw_f32(c.input, c.shape_rows, c.shape_cols);
-            else in.data = tsnex::read_matrix(c.input);
-            const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, *in.data);
-            const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, *in.data);
-            const bool is_double = std::holds_alternative<tsne::RowMatrix<double>>(*in.data);
+            else if (tsnex::is_npy_path(c.input)) {
+                if (auto m = tsnex::map_npy(c.input)) in.mapped.emplace(std::move(*m));
+            }
+            if (!in.data && !in.mapped) in.data = tsnex::read_matrix(c.input);
+            const DataView X = in.view();
+            const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, X);
+            const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, X);
+            const bool is_double = std::holds_alternative<tsnex::ConstMap<double>>(X);
             in.points = rows;
-            std::snprintf(buf, sizeof buf, "%zu points x %zu features (%s)", rows, cols,
-                          is_double ? "float64" : "float32");
+            std::snprintf(buf, sizeof buf, "%zu points x %zu features (%s%s)", rows, cols,
+                          is_double ? "float64" : "float32", in.mapped ? ", memory-mapped" : "");
+            break;
+        }
+        case InputKind::state: {
+            in.run = load_state(c);
+            std::visit(
+                [&](const auto& run) {
+                    using Shape = run_shape<std::decay_t<decltype(run)>>;
+                    in.points = run.size();
+                    std::snprintf(buf, sizeof buf, "%zu points (saved %d-D %s run, %d iterations done)", in.points,
+                                  Shape::dims, std::is_same_v<typename Shape::scalar, double> ? "float64" : "float32",
+                                  run.iteration());
+                },
+                *in.run);
             break;
         }
         case InputKind::distances:
@@ -908,19 +1062,19 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 /// The builder with the command line's policies and options.
 template <class Builder>
 auto configure(const Builder& builder, const Config& c, const Policies& p) {
-    tsne::AutoRepulsion repulsion = c.repulsion;
-    repulsion.method = c.method;
-    repulsion.barnes_hut.theta = c.theta;
-    repulsion.fft.nodes_per_box = c.fft_nodes;
-    repulsion.fft.max_box_width = c.fft_box_width;
-    auto b = builder.neighbors(p.neighbors).affinity(p.affinity).init(p.init).repulsion(repulsion).optimizer(c.gains);
+    auto b = builder.neighbors(p.neighbors)
+                 .affinity(p.affinity)
+                 .init(p.init)
+                 .repulsion(make_repulsion(c))
+                 .optimizer(c.gains);
     b.options(make_options(c));
     return b;
 }
 
-/// --input: the metric is the one policy dispatched as a type (the searches need it).
+/// --input: the metric is the one policy dispatched as a type (the searches need it). X is viewed
+/// (tsne::embed of a row-major Map), never copied.
 template <int Dims, class T>
-auto prepare_data(const tsne::RowMatrix<T>& X, const Config& c, const Policies& p) {
+auto prepare_data(const tsnex::ConstMap<T>& X, const Config& c, const Policies& p) {
     const auto builder = configure(tsne::embed<Dims>(X), c, p);
     return std::visit([&](const auto& metric) { return builder.metric(metric).prepare(); }, p.metric);
 }
@@ -944,7 +1098,7 @@ auto prepare_precomputed(Input& in, const Config& c, const Policies& p) {
 /// A progress bar on stderr (only used when stderr is a terminal): iterations done, the current
 /// phase, the last KL divergence and the estimated time left, redrawn at most ten times a second.
 struct ProgressBar {
-    int total = 0;
+    int first = 0, total = 0;  ///< iteration count at the start (a loaded run's) and at the end
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last_draw{};
     double kl = std::numeric_limits<double>::quiet_NaN();
 
@@ -955,12 +1109,12 @@ struct ProgressBar {
         if (s.iteration != total && now - last_draw < std::chrono::milliseconds(100)) return;
         last_draw = now;
         const double elapsed = std::chrono::duration<double>(now - start).count();
-        const double frac = total > 0 ? static_cast<double>(s.iteration) / total : 1.0;
+        const double frac = total > first ? static_cast<double>(s.iteration - first) / (total - first) : 1.0;
         const int width = 30, filled = static_cast<int>(frac * width);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(width, '-');
         char eta[32] = "";
-        if (s.iteration > 0 && s.iteration < total)
+        if (s.iteration > first && s.iteration < total)
             std::snprintf(eta, sizeof eta, "ETA %.0f s", elapsed / frac * (1 - frac));
         else if (s.iteration >= total)
             std::snprintf(eta, sizeof eta, "%.1f s", elapsed);
@@ -1002,7 +1156,9 @@ struct Result {
     const char* repulsion = "";
     unsigned threads = 0;
     int iterations = 0;
+    int start_iteration = 0;  ///< iterations done before this run (a --load-state run's)
     std::size_t missed_perplexity = 0;
+    std::function<void(std::ostream&)> save_state;  ///< writes the run's state (with --save-state)
     // Diagnostics (what was asked for; empty when not).
     std::vector<double> preservation, distortion;
     std::optional<double> recall10, trustworthiness10, accuracy10;
@@ -1014,7 +1170,7 @@ struct Result {
 /// The kNN graph of X for the diagnostics: the run's own (Euclidean, nearest first) when it has
 /// at least k neighbours, else a new search with the run's --knn choice.
 template <class T, class Exec>
-tsne::KnnGraph<T> data_graph(const tsne::RowMatrix<T>& X, std::size_t k, const Policies& p, Exec& ex) {
+tsne::KnnGraph<T> data_graph(const tsnex::ConstMap<T>& X, std::size_t k, const Policies& p, Exec& ex) {
     if (p.neighbors.saved)
         if (const auto* g = std::get_if<tsne::KnnGraph<T>>(p.neighbors.saved.get()); g && g->k >= k) return *g;
     CliNeighbors search{p.neighbors.search, nullptr};
@@ -1023,7 +1179,7 @@ tsne::KnnGraph<T> data_graph(const tsne::RowMatrix<T>& X, std::size_t k, const P
 
 /// Per-point scores and summary scores, as --color, --report and --labels ask.
 template <class T, class Exec>
-void diagnose(const Config& c, const tsne::RowMatrix<T>* X, const tsne::RowMatrix<T>& Y, const Policies& p,
+void diagnose(const Config& c, const tsnex::ConstMap<T>* X, const tsne::RowMatrix<T>& Y, const Policies& p,
               const std::vector<int>& labels, Exec& ex, Result& r) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::size_t n = static_cast<std::size_t>(Y.rows());
@@ -1065,11 +1221,15 @@ template <int Dims, class RunT>
 void optimize(RunT& run, const Config& c, Result& r) {
     using T = typename std::decay_t<decltype(run.embedding())>::Scalar;
     const tsne::Options options = make_options(c);
+    r.start_iteration = run.iteration();
     if (c.verbose) {
         const auto& d = run.affinities().diagnostics;
-        std::fprintf(stderr, "tsne: neighbors %.3f s, affinities %.3f s, initialization %.3f s", run.timings.neighbors,
-                     run.timings.affinities, run.timings.initialization);
-        if (c.input_kind == InputKind::affinities) std::fprintf(stderr, "\n");
+        if (c.input_kind == InputKind::state)
+            std::fprintf(stderr, "tsne: continuing after iteration %d (dof %g)", run.iteration(), run.dof());
+        else
+            std::fprintf(stderr, "tsne: neighbors %.3f s, affinities %.3f s, initialization %.3f s",
+                         run.timings.neighbors, run.timings.affinities, run.timings.initialization);
+        if (c.input_kind == InputKind::affinities || c.input_kind == InputKind::state) std::fprintf(stderr, "\n");
         else if (c.affinity == AffinityKind::uniform) std::fprintf(stderr, " (k = %zu)\n", d.neighbors);
         else std::fprintf(stderr, " (k = %zu, %zu points missed the perplexity)\n", d.neighbors, d.not_converged);
         std::fprintf(stderr, "tsne: repulsion %s\n", tsne::method_name(run.repulsion().chosen));
@@ -1077,7 +1237,8 @@ void optimize(RunT& run, const Config& c, Result& r) {
     tsne::Snapshots<T> snaps(c.snapshots);
     const bool bar = show_progress_bar(c);
     ProgressBar progress;
-    progress.total = c.iterations;
+    progress.first = run.iteration();
+    progress.total = run.iteration() + c.iterations;
     tsne::EarlyStop stop;  // every = 0: never stops, asks for no KL
     stop.every = c.early_stop > 0 ? 50 : 0;
     stop.min_relative_improvement = c.early_stop;
@@ -1090,7 +1251,7 @@ void optimize(RunT& run, const Config& c, Result& r) {
     if (bar) progress.finish();
     if (c.verbose)
         std::fprintf(stderr, "tsne: optimization %.3f s (%d iterations), final KL %.4f\n", run.timings.optimization,
-                     run.iteration(), run.last_kl());
+                     run.iteration() - r.start_iteration, run.last_kl());
     for (auto& f : snaps.frames) r.frames.emplace_back(f.iteration, tsnex::Matrix(std::move(f.Y)));
     r.Y = run.embedding();
     r.kl = run.last_kl();
@@ -1105,6 +1266,15 @@ void optimize(RunT& run, const Config& c, Result& r) {
     r.missed_perplexity = run.affinities().diagnostics.not_converged;
 }
 
+/// With --save-state, keeps the finished run until the outputs are written (the state is written
+/// with them, so a failure there is an output error and leaves no file).
+template <class RunT>
+void keep_for_saving(RunT&& run, const Config& c, Result& r) {
+    if (c.save_state.empty()) return;
+    auto kept = std::make_shared<std::decay_t<RunT>>(std::move(run));
+    r.save_state = [kept](std::ostream& os) { kept->save(os); };
+}
+
 template <int Dims>
 Result embed(Input& in, const Config& c, const Policies& p, const std::vector<int>& labels) {
     Result r;
@@ -1117,20 +1287,34 @@ Result embed(Input& in, const Config& c, const Policies& p, const std::vector<in
                 auto run = prepare_data<Dims>(X, c, p);
                 optimize<Dims>(run, c, r);
                 diagnose<T>(c, &X, std::get<tsne::RowMatrix<T>>(r.Y), p, labels, ex, r);
+                keep_for_saving(std::move(run), c, r);
             },
-            *in.data);
+            in.view());
+    } else if (c.input_kind == InputKind::state) {
+        std::visit(
+            [&](auto& run) {  // the run lives in `in` until the end
+                using Shape = run_shape<std::decay_t<decltype(run)>>;
+                if constexpr (Shape::dims == Dims) {
+                    using T = typename Shape::scalar;
+                    optimize<Dims>(run, c, r);
+                    diagnose<T>(c, nullptr, std::get<tsne::RowMatrix<T>>(r.Y), p, labels, ex, r);
+                    if (!c.save_state.empty()) r.save_state = [&run](std::ostream& os) { run.save(os); };
+                }
+            },
+            *in.run);
     } else {
         announce_preparation(c);
         auto run = prepare_precomputed<Dims>(in, c, p);
         optimize<Dims>(run, c, r);
         diagnose<float>(c, nullptr, std::get<tsne::RowMatrix<float>>(r.Y), p, labels, ex, r);
+        keep_for_saving(std::move(run), c, r);
     }
     return r;
 }
 
 /// Output files, created (as temporaries) before the work so an unwritable destination fails fast.
 struct Outputs {
-    std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report;
+    std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report, state;
     std::vector<std::unique_ptr<tsnex::PendingFile>> frames;  ///< PNG frames (created at the end)
 };
 
@@ -1205,8 +1389,9 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
             coloring = tsnex::Coloring::by_values(std::move(z), "third coordinate");
         }
         char footer[96];
-        std::snprintf(footer, sizeof footer, "iteration %d of %d%s", r.frames[f].first, c.iterations,
-                      r.frames[f].first < c.exaggeration_iterations ? " (early exaggeration)" : "");
+        const int it = r.frames[f].first;
+        std::snprintf(footer, sizeof footer, "iteration %d of %d%s", it, r.start_iteration + c.iterations,
+                      it < r.start_iteration + c.exaggeration_iterations ? " (early exaggeration)" : "");
         style.footer = footer;
         const tsnex::Image img = tsnex::render_scatter(Y, coloring, name, style, views[f]);
         if (gif) {
@@ -1254,7 +1439,9 @@ void write_report(std::FILE* f, const Config& c, const Input& in, const Result& 
     std::fprintf(f, "  \"trustworthiness10\": %s,\n", json_number(r.trustworthiness10).c_str());
     std::fprintf(f, "  \"trustworthiness_points\": %zu,\n", r.trustworthiness10 ? r.trust_points : std::size_t(0));
     std::fprintf(f, "  \"knn_accuracy10\": %s,\n", json_number(r.accuracy10).c_str());
-    std::fprintf(f, "  \"points_missing_perplexity\": %zu,\n", r.missed_perplexity);
+    // A loaded run (--load-state) has no record of its σ search.
+    if (c.input_kind == InputKind::state) std::fprintf(f, "  \"points_missing_perplexity\": null,\n");
+    else std::fprintf(f, "  \"points_missing_perplexity\": %zu,\n", r.missed_perplexity);
     std::fprintf(f, "  \"seconds\": {\"read\": %.3f, \"neighbors\": %.3f, \"affinities\": %.3f, "
                     "\"initialization\": %.3f, \"optimization\": %.3f, \"diagnostics\": %.3f, \"total\": %.3f}\n",
                  read_seconds, r.timings.neighbors, r.timings.affinities, r.timings.initialization,
@@ -1262,7 +1449,20 @@ void write_report(std::FILE* f, const Config& c, const Input& in, const Result& 
     std::fprintf(f, "}\n");
 }
 
-int run(const Config& c, Stage& stage) {
+/// --save-state: the run's state (tsne::Run::save) into its pending file.
+void write_state(tsnex::PendingFile& out, const std::function<void(std::ostream&)>& save) {
+    tsnex::PendingFileBuf buf(out);
+    std::ostream os(&buf);
+    try {
+        save(os);
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw tsnex::io_error(out.path() + ": " + e.what());
+    }
+}
+
+int run(Config c, Stage& stage) {
     const auto t0 = std::chrono::steady_clock::now();
     stage = Stage::writing;  // creating the outputs: an unwritable destination fails before the work
     Outputs out;
@@ -1271,12 +1471,19 @@ int run(const Config& c, Stage& stage) {
     if (!c.save_knn.empty()) out.knn = std::make_unique<tsnex::PendingFile>(c.save_knn);
     if (!c.animate.empty() && is_gif_name(c.animate)) out.gif = std::make_unique<tsnex::PendingFile>(c.animate);
     if (!c.report.empty()) out.report = std::make_unique<tsnex::PendingFile>(c.report);
+    if (!c.save_state.empty()) out.state = std::make_unique<tsnex::PendingFile>(c.save_state);
 
     stage = Stage::reading;
     Input in = read_input(c);
     const double read_seconds = seconds_since(t0);
     if (c.verbose)
         std::fprintf(stderr, "tsne: read %s from %s in %.3f s\n", in.description.c_str(), c.input.c_str(), read_seconds);
+    if (in.run) {  // --load-state: the dimension is the file's (a different --dims was refused)
+        c.dims = std::visit([](const auto& run) { return run_shape<std::decay_t<decltype(run)>>::dims; }, *in.run);
+        if (c.dims < 2 && (!c.plot.empty() || !c.animate.empty()))
+            usage_fail(c.plot.empty() ? "--animate" : "--plot", " needs a 2-D or 3-D run, but ", c.input,
+                       " holds a 1-D run");
+    }
     std::vector<int> labels;
     if (!c.labels.empty()) {
         labels = tsnex::read_labels(c.labels);
@@ -1316,12 +1523,13 @@ int run(const Config& c, Stage& stage) {
         },
         r.Y);
     if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));
-    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.csv})
+    if (out.state) write_state(*out.state, r.save_state);
+    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.state, &out.csv})
         if (*f) (*f)->commit();
     for (auto& f : out.frames) f->commit();
     if (!c.quiet) {
         std::string wrote;
-        for (const std::string* f : {&c.output, &c.plot, &c.animate, &c.report, &c.save_knn})
+        for (const std::string* f : {&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state})
             if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
         std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
                      c.dims, seconds_since(t0), r.kl, wrote.c_str());

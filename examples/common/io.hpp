@@ -4,6 +4,7 @@
 //   tsnex::Matrix m = tsnex::read_matrix("points.npy");       // .npy, IDX (.gz too) or CSV
 //   auto X = tsnex::read_csv<float>("points.csv");             // numeric CSV, optional header row
 //   auto X = tsnex::read_npy<double>("points.npy");            // '<f4', '<f8' or '|u1', C order, 2-D
+//   auto m = tsnex::map_npy("points.npy");                     // '<f4'/'<f8' viewed in place (mmap)
 //   auto X = tsnex::read_idx("train-images-idx3-ubyte.gz");    // IDX (MNIST format), N x (d1*d2*...)
 //   auto X = tsnex::read_raw_f32("points.f32", n, d);          // headerless little-endian float32
 //   std::vector<int> labels = tsnex::read_labels("labels.txt"); // text, .npy or IDX
@@ -29,10 +30,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <ostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -45,6 +51,15 @@
 
 #if TSNE_HAVE_ZLIB
 #include <zlib.h>
+#endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define TSNEX_HAVE_MMAP 1
+#else
+#define TSNEX_HAVE_MMAP 0
 #endif
 
 namespace tsnex {
@@ -360,7 +375,7 @@ inline std::string shape_string(const std::vector<std::uint64_t>& shape) {
     return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-inline NpyHeader read_npy_header(std::ifstream& in, const std::string& path, std::uint64_t file_size) {
+inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std::uint64_t file_size) {
     unsigned char pre[12] = {};
     if (file_size < 10) fail(path, "not a .npy file: only ", file_size, " bytes");
     in.read(reinterpret_cast<char*>(pre), 10);
@@ -392,10 +407,9 @@ inline NpyHeader read_npy_header(std::ifstream& in, const std::string& path, std
     return h;
 }
 
-/// Reads a 2-D '<f4'/'<f8' C-order .npy array into a matrix of the file's own type.
+/// Checks that exactly shape[0] x shape[1] values of F (2-D, neither 0) follow an .npy header.
 template <class F>
-tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, const NpyHeader& h,
-                                 std::uint64_t file_size) {
+void check_npy_extent(const std::string& path, const NpyHeader& h, std::uint64_t file_size) {
     const std::uint64_t rows = h.shape[0], cols = h.shape[1];
     if (rows == 0 || cols == 0) fail(path, "no data: the array has shape ", shape_string(h.shape));
     const std::uint64_t max_index = static_cast<std::uint64_t>(std::numeric_limits<Eigen::Index>::max());
@@ -409,23 +423,41 @@ tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, con
     if (need != available)
         fail(path, "truncated or corrupt .npy data: shape ", shape_string(h.shape), " needs ", need,
              " bytes of data but ", available, " follow the header");
+}
+
+/// Fails on the first NaN or infinity of a row-major rows x cols array.
+template <class F>
+void check_npy_finite(const std::string& path, const F* data, std::uint64_t rows, std::uint64_t cols) {
+    for (std::uint64_t i = 0; i < rows; ++i)
+        for (std::uint64_t j = 0; j < cols; ++j)
+            if (!std::isfinite(data[i * cols + j]))
+                fail(path, "non-finite value ", data[i * cols + j], " at row ", i, ", column ", j,
+                     " (0-based; NaN and infinity are not allowed)");
+}
+
+/// True on a little-endian host (the byte order of '<f4' / '<f8' .npy data).
+inline bool little_endian_host() {
+    const std::uint16_t probe = 1;
+    unsigned char first = 0;
+    std::memcpy(&first, &probe, 1);
+    return first == 1;
+}
+
+/// Reads a 2-D '<f4'/'<f8' C-order .npy array into a matrix of the file's own type.
+template <class F>
+tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, const NpyHeader& h,
+                                 std::uint64_t file_size) {
+    check_npy_extent<F>(path, h, file_size);
+    const std::uint64_t rows = h.shape[0], cols = h.shape[1], need = rows * cols * sizeof(F);
     tsne::RowMatrix<F> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     in.read(reinterpret_cast<char*>(X.data()), static_cast<std::streamsize>(need));
     if (!in || static_cast<std::uint64_t>(in.gcount()) != need) fail(path, "read error in the .npy data");
     // The files are little-endian; swap on big-endian hosts.
-    const std::uint16_t probe = 1;
-    unsigned char first = 0;
-    std::memcpy(&first, &probe, 1);
-    if (first == 0 && sizeof(F) > 1) {
+    if (!little_endian_host() && sizeof(F) > 1) {
         auto* bytes = reinterpret_cast<unsigned char*>(X.data());
         for (std::uint64_t i = 0; i < rows * cols; ++i) std::reverse(bytes + i * sizeof(F), bytes + (i + 1) * sizeof(F));
     }
-    if constexpr (std::is_floating_point_v<F>)
-    for (Eigen::Index i = 0; i < X.rows(); ++i)
-        for (Eigen::Index j = 0; j < X.cols(); ++j)
-            if (!std::isfinite(X(i, j)))
-                fail(path, "non-finite value ", X(i, j), " at row ", i, ", column ", j,
-                     " (0-based; NaN and infinity are not allowed)");
+    if constexpr (std::is_floating_point_v<F>) check_npy_finite(path, X.data(), rows, cols);
     return X;
 }
 
@@ -458,6 +490,115 @@ inline Matrix read_npy_any(const std::string& path) {
 template <class T>
 tsne::RowMatrix<T> read_npy(const std::string& path) {
     return std::visit([](auto&& m) -> tsne::RowMatrix<T> { return m.template cast<T>(); }, read_npy_any(path));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory-mapped .npy (POSIX): float32/float64 data viewed in place, never copied
+// ---------------------------------------------------------------------------------------------
+
+/// A read-only memory mapping of a whole regular file, unmapped when destroyed. The file must not
+/// be shortened while it is mapped (reading a page past the new end raises SIGBUS).
+class MappedFile {
+public:
+    /// Maps `path`; throws io_error when it cannot be opened or mapped.
+    explicit MappedFile(const std::string& path) {
+#if TSNEX_HAVE_MMAP
+        errno = 0;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) detail::fail(path, "cannot open for reading: ", std::strerror(errno));
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd);
+            detail::fail(path, "cannot map: not a regular file");
+        }
+        size_ = static_cast<std::uint64_t>(st.st_size);
+        if (size_ > 0) {
+            void* p = ::mmap(nullptr, static_cast<std::size_t>(size_), PROT_READ, MAP_PRIVATE, fd, 0);
+            const int e = errno;
+            ::close(fd);  // the mapping keeps its own reference to the file
+            if (p == MAP_FAILED) detail::fail(path, "cannot map into memory: ", std::strerror(e));
+            data_ = static_cast<const unsigned char*>(p);
+        } else {
+            ::close(fd);
+        }
+#else
+        detail::fail(path, "memory mapping is not available on this platform");
+#endif
+    }
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile() {
+#if TSNEX_HAVE_MMAP
+        if (data_) ::munmap(const_cast<unsigned char*>(data_), static_cast<std::size_t>(size_));
+#endif
+    }
+
+    const unsigned char* data() const noexcept { return data_; }
+    std::uint64_t size() const noexcept { return size_; }
+
+private:
+    const unsigned char* data_ = nullptr;
+    std::uint64_t size_ = 0;
+};
+
+/// A read-only view of a row-major float or double matrix held elsewhere (e.g. a mapped file).
+template <class T>
+using ConstMap = Eigen::Map<const tsne::RowMatrix<T>>;
+
+/// A 2-D float32 or float64 .npy array viewed in its memory-mapped file: `X` points into `file`,
+/// which stays mapped as long as this object (or a copy of `file`) lives.
+struct MappedNpy {
+    std::shared_ptr<const MappedFile> file;
+    std::variant<ConstMap<float>, ConstMap<double>> X;
+};
+
+namespace detail {
+/// An istream over bytes in memory (the header of a mapped .npy file).
+class MemoryBuf : public std::streambuf {
+public:
+    MemoryBuf(const unsigned char* data, std::uint64_t size) {
+        char* b = const_cast<char*>(reinterpret_cast<const char*>(data));  // get area only: never written
+        setg(b, b, b + size);
+    }
+};
+}  // namespace detail
+
+/// Maps `path` and views its data without copying when it is a 2-D little-endian float32 ('<f4')
+/// or float64 ('<f8') C-order .npy file on a little-endian host, with the data aligned for its
+/// type (numpy aligns it to 64 bytes). Checks it as read_npy_any does, with the same messages:
+/// the header, the exact data size, and every value finite (one pass over the mapped data).
+/// Returns nothing when the file is not a regular file, is of another dtype (e.g. uint8, which
+/// needs a conversion anyway), order or rank, or cannot be mapped: read it with read_npy_any then
+/// (which also reports what is wrong with it).
+inline std::optional<MappedNpy> map_npy(const std::string& path) {
+#if TSNEX_HAVE_MMAP
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !detail::little_endian_host()) return std::nullopt;
+    std::shared_ptr<const MappedFile> file;
+    try {
+        file = std::make_shared<const MappedFile>(path);
+    } catch (const io_error&) {
+        return std::nullopt;  // e.g. a file system without mmap: the stream reader will do
+    }
+    detail::MemoryBuf buf(file->data(), file->size());
+    std::istream in(&buf);
+    const NpyHeader h = detail::read_npy_header(in, path, file->size());
+    if (h.fortran_order || h.shape.size() != 2) return std::nullopt;
+    const auto view = [&](auto tag) -> std::optional<MappedNpy> {
+        using F = decltype(tag);
+        if (h.data_offset % alignof(F) != 0) return std::nullopt;
+        detail::check_npy_extent<F>(path, h, file->size());
+        const auto* data = reinterpret_cast<const F*>(file->data() + h.data_offset);
+        detail::check_npy_finite(path, data, h.shape[0], h.shape[1]);
+        return MappedNpy{file, ConstMap<F>(data, static_cast<Eigen::Index>(h.shape[0]),
+                                           static_cast<Eigen::Index>(h.shape[1]))};
+    };
+    if (h.descr == "<f4") return view(float{});
+    if (h.descr == "<f8") return view(double{});
+#else
+    (void)path;
+#endif
+    return std::nullopt;
 }
 
 namespace detail {
@@ -1100,6 +1241,26 @@ private:
     std::FILE* file_ = nullptr;
     bool committed_ = false;
     bool in_place_ = false;  ///< writing straight to an existing non-regular file (a device, a pipe)
+};
+
+/// A stream buffer writing to a PendingFile, for writers that take a std::ostream (such as
+/// tsne::Run::save): `PendingFileBuf buf(out); std::ostream os(&buf);`. A short write fails the
+/// stream; PendingFile::commit() reports it again with the system's reason.
+class PendingFileBuf : public std::streambuf {
+public:
+    explicit PendingFileBuf(PendingFile& out) : f_(out.stream()) {}
+
+protected:
+    int_type overflow(int_type ch) override {
+        if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+        return std::fputc(traits_type::to_char_type(ch), f_) == EOF ? traits_type::eof() : ch;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        return static_cast<std::streamsize>(std::fwrite(s, 1, static_cast<std::size_t>(n), f_));
+    }
+
+private:
+    std::FILE* f_;
 };
 
 /// Writes Y as CSV (one point per line, comma-separated) to an open stream; %.9g for float

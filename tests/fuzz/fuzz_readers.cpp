@@ -75,6 +75,9 @@ const Reader readers[] = {
          if (tsnex::read_idx_labels(p).empty()) finding(n, "no labels returned without an error");
      }},
     {"raw-f32", ".bin", [](const char* n, const std::string& p) { check_matrix(n, tsnex::read_raw_f32(p, 4, 3)); }},
+    {"npy-mapped", ".npy", [](const char* n, const std::string& p) {
+         if (const auto m = tsnex::map_npy(p)) std::visit([n](const auto& X) { check_matrix(n, X); }, m->X);
+     }},
 };
 constexpr std::size_t n_readers = sizeof(readers) / sizeof(readers[0]);
 
