@@ -774,5 +774,71 @@ WANT='truncated.npy: truncated .npy data' \
 WANT='nan32.npy: non-finite value nan at row 3, column 1' \
     expect_failure "NaN in a mapped float32 .npy" 1 --input "$WORK/nan32.npy" --output "$OUT"
 
+# ---- transform: new points into a finished embedding ----------------------------------------------
+# 300 digits: rows with index % 10 != 3 are the reference (270), the others new (30).
+head -n 300 "$DATA/digits.csv" | awk 'NR % 10 != 4' >"$WORK/ref.csv"
+head -n 300 "$DATA/digits.csv" | awk 'NR % 10 == 4' >"$WORK/new.csv"
+head -n 300 "$DATA/digits_labels.csv" | awk 'NR % 10 != 4' >"$WORK/ref_labels.txt"
+head -n 300 "$DATA/digits_labels.csv" | awk 'NR % 10 == 4' >"$WORK/new_labels.txt"
+"$TSNE" --input "$WORK/ref.csv" --output "$WORK/refY.csv" --quiet 2>/dev/null
+TR=(--reference-data "$WORK/ref.csv" --reference-embedding "$WORK/refY.csv")
+if "$TSNE" --input "$WORK/new.csv" "${TR[@]}" --output "$WORK/newY.csv" --quiet 2>"$WORK/stderr" &&
+    check_csv "transform: 30 new points" "$WORK/newY.csv" 30 2; then
+    ok "transform: 30 new points into a 270-point embedding"
+    # Each new point lands among its class: 10-NN vote of the reference labels in the embedding.
+    acc=$("$PY" - "$WORK" <<'PYEOF'
+import sys
+w = sys.argv[1]
+rd = lambda f: [[float(v) for v in l.split(",")] for l in open(f"{w}/{f}") if l.strip()]
+ref, new = rd("refY.csv"), rd("newY.csv")
+rl = [int(l) for l in open(f"{w}/ref_labels.txt")]
+nl = [int(l) for l in open(f"{w}/new_labels.txt")]
+hit = 0
+for y, lab in zip(new, nl):
+    near = sorted(range(len(ref)), key=lambda j: sum((a - b) ** 2 for a, b in zip(y, ref[j])))[:10]
+    votes = {}
+    for j in near:
+        votes[rl[j]] = votes.get(rl[j], 0) + 1
+    hit += max(sorted(votes), key=lambda k: votes[k]) == lab
+print(hit / len(new))
+PYEOF
+)
+    if awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }'; then ok "transform: new points land next to their class (10-NN accuracy $acc)"
+    else bad "transform: new points land next to their class" "10-NN accuracy $acc < 0.85"; fi
+    # New points do not interact: the first five alone land exactly where they land in the batch.
+    head -n 5 "$WORK/new.csv" >"$WORK/new5.csv"
+    "$TSNE" --input "$WORK/new5.csv" "${TR[@]}" --output "$WORK/new5Y.csv" --quiet 2>/dev/null
+    if cmp -s "$WORK/new5Y.csv" <(head -n 5 "$WORK/newY.csv"); then ok "transform: points alone = the same points in a batch"
+    else bad "transform: points alone = the same points in a batch" "outputs differ"; fi
+else
+    bad "transform: 30 new points into a 270-point embedding" "$(head -c 300 "$WORK/stderr")"
+fi
+run_check "transform with --plot, --verbose, exact sums, median start" \
+    'is_png "$WORK/tp.png" && grep -q "placed 30 points" "$WORK/stderr" && check_csv x "$WORK/out.csv" 30 2' \
+    --input "$WORK/new.csv" --reference-data "$WORK/ref.csv" --reference-embedding "$WORK/refY.csv" --theta 0 \
+    --transform-init median --transform-neighbors 20 --perplexity 8 --iterations 100 --plot "$WORK/tp.png" \
+    --verbose --output "$WORK/out.csv"
+head -n 20 "$WORK/refY.csv" >"$WORK/refY20.csv"
+awk -F, '{ print $0 ",0,0" }' "$WORK/refY.csv" >"$WORK/refY4.csv"
+cut -d, -f1-10 "$WORK/new.csv" >"$WORK/new10.csv"
+WANT='--reference-data needs --reference-embedding' \
+    expect_failure "transform without --reference-embedding" 2 --input "$WORK/new.csv" --reference-data "$WORK/ref.csv" \
+    --output "$OUT"
+WANT='--knn does not apply to a transform' \
+    expect_failure "--knn with a transform" 2 --input "$WORK/new.csv" "${TR[@]}" --knn exact --output "$OUT"
+WANT='give --input FILE, not --distances' \
+    expect_failure "transform of --distances" 2 --distances "$WORK/ref.csv" "${TR[@]}" --output "$OUT"
+WANT='does not match' expect_failure "transform with the wrong --dims" 2 --input "$WORK/new.csv" "${TR[@]}" --dims 3 \
+    --output "$OUT"
+WANT='refY20.csv: has 20 rows but' expect_failure "reference embedding of other length" 1 --input "$WORK/new.csv" \
+    --reference-data "$WORK/ref.csv" --reference-embedding "$WORK/refY20.csv" --output "$OUT"
+WANT='refY4.csv: has 4 columns' expect_failure "4-column reference embedding" 1 --input "$WORK/new.csv" \
+    --reference-data "$WORK/ref.csv" --reference-embedding "$WORK/refY4.csv" --output "$OUT"
+WANT='new points have 10 columns but the reference data has 64' \
+    expect_failure "new points of another width" 4 --input "$WORK/new10.csv" "${TR[@]}" --output "$OUT"
+WANT='perplexity 20 is larger than neighbors = 15' \
+    expect_failure "transform perplexity above its neighbours" 4 --input "$WORK/new.csv" "${TR[@]}" --perplexity 20 \
+    --output "$OUT"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

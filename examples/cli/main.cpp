@@ -116,6 +116,10 @@ struct Config {
     std::size_t color_k = 10;
     int plot_size = 900, animate_size = 480, frame_delay = 8;
     int snapshots = 0;
+    // Transform (--reference-data, --reference-embedding): new points into a fixed embedding.
+    std::string reference_data, reference_embedding;
+    int transform_neighbors = tsne::TransformOptions{}.neighbors;
+    tsne::TransformInit transform_init = tsne::TransformOptions{}.init;
     double early_stop = 0;        ///< --early-stop (0 = off)
     bool animate_fixed = false;  ///< --animate-view fixed
     bool verbose = false, quiet = false;
@@ -125,6 +129,7 @@ struct Config {
 const char* const usage_text = R"(usage: tsne --input FILE [--output OUT.csv|OUT.npy] [--plot OUT.png] [options]
        tsne --distances FILE | --knn-graph FILE | --affinities FILE [outputs] [options]
        tsne --load-state STATE [--iterations N] [outputs] [options]
+       tsne --input NEW --reference-data X --reference-embedding Y [--output OUT] [--plot OUT.png]
 
 Embeds the rows of FILE (one point per row) in 1, 2 or 3 dimensions with t-SNE. Outputs (at
 least one): the embedding (--output), a scatter plot (--plot), an animation of the optimisation
@@ -156,6 +161,9 @@ Input (exactly one of):
                             number of points is the largest index + 1, or --points.
   --load-state FILE         continue a run saved with --save-state for --iterations more
                             iterations (see "Continuing a run" below)
+  --reference-data FILE     with --reference-embedding: place the rows of --input into that
+                            finished embedding of FILE's rows (see "Transform" below)
+  --reference-embedding FILE  the embedding of --reference-data (N x 1, 2 or 3; CSV or .npy)
   --points N                number of points of --affinities (for trailing isolated points)
   --no-symmetrize           take --affinities as given (default: P = (P + P^T) / 2)
   --no-normalize            do not rescale --affinities to sum 1 (default: normalise)
@@ -309,6 +317,19 @@ Continuing a run (--load-state FILE):
   --final-momentum, --gains, --max-step-norm, --theta, --bh-* and --fft-* options again to
   continue it unchanged. E.g. "--iterations 300 --save-state s.bin" then "--load-state s.bin
   --iterations 450" equals one run of --iterations 750.
+
+Transform (--input NEW --reference-data X --reference-embedding Y):
+  Places the rows of NEW into the embedding Y of X without moving Y (openTSNE's transform): each
+  new point gets affinities to its --transform-neighbors nearest rows of X (exact search, default
+  15) at --perplexity (default 5 here), starts at their affinity-weighted mean position
+  (--transform-init weighted, default) or at the median of its 25 nearest (median), and moves for
+  --iterations (default 250 here) with --learning-rate (0.1), --exaggeration (1.5, on the
+  attraction), --momentum (0.8) and --max-step-norm (0.25), repulsion from Y by Barnes-Hut at
+  --theta (0 = exact). New points do not affect each other. --output gets the new points'
+  coordinates; --plot shows Y (label 0) and the new points (label 1). Y sets the dimension; also
+  accepted: --metric (use the reference run's), --dof, --threads, --kl-every, --shape, --plot-size.
+  --transform-neighbors K   reference neighbours per new point (default 15, >= --perplexity)
+  --transform-init weighted|median  start position (default weighted)
 
 Options take their value as the next argument or after '=' (--dims=3).
 
@@ -499,6 +520,38 @@ void check_applicable(const Config& c) {
         usage_fail("--affinity multiscale needs --perplexities P1,P2,... (e.g. 30,300)");
 }
 
+bool given(const Config& c, const char* opt) { return std::find(c.given.begin(), c.given.end(), opt) != c.given.end(); }
+
+/// Options a transform (--reference-data) takes; its schedule defaults are the library's
+/// TransformOptions, not the embedding's (perplexity 5, 250 iterations, learning rate 0.1, ...).
+void check_transform(Config& c) {
+    const bool data = !c.reference_data.empty(), emb = !c.reference_embedding.empty();
+    for (const char* opt : {"--transform-neighbors", "--transform-init"})
+        if (given(c, opt) && !data && !emb) usage_fail(opt, " needs --reference-data and --reference-embedding");
+    if (!data && !emb) return;
+    if (!data || !emb) usage_fail(data ? "--reference-data needs --reference-embedding" : "--reference-embedding needs --reference-data");
+    if (c.input_kind != InputKind::data || c.input.empty())
+        usage_fail("a transform places the rows of --input into the reference embedding: give --input FILE",
+                   c.input_option.empty() || c.input_option == "--input" ? "" : std::string(", not ") + c.input_option);
+    static const char* const allowed[] = {
+        "--input", "--shape", "--reference-data", "--reference-embedding", "--transform-neighbors", "--transform-init",
+        "--output", "--plot", "--plot-size", "--dims", "--metric", "--perplexity", "--iterations", "--learning-rate",
+        "--exaggeration", "--momentum", "--max-step-norm", "--theta", "--dof", "--threads", "--kl-every",
+        "--verbose", "--quiet"};
+    for (const std::string& opt : c.given)
+        if (std::find_if(std::begin(allowed), std::end(allowed), [&](const char* a) { return opt == a; }) == std::end(allowed))
+            usage_fail(opt, " does not apply to a transform (--reference-data)");
+    const tsne::TransformOptions d;
+    if (!given(c, "--perplexity")) c.perplexity = d.perplexity;
+    if (!given(c, "--iterations")) c.iterations = d.iterations;
+    if (!given(c, "--exaggeration")) c.exaggeration = d.exaggeration;
+    if (!given(c, "--momentum")) c.momentum = d.momentum;
+    if (!given(c, "--max-step-norm")) c.gains.max_step_norm = d.max_step_norm;
+    if (!given(c, "--learning-rate")) c.learning_rate = d.learning_rate;
+    else if (c.learning_rate == tsne::auto_learning_rate) usage_fail("--learning-rate auto does not apply to a transform");
+    c.exaggeration_iterations = 0;  // one phase
+}
+
 Action parse_args(int argc, char** argv, Config& c) {
     std::vector<std::string> inputs;  // input options, as given
     for (int i = 1; i < argc; ++i) {
@@ -536,7 +589,8 @@ Action parse_args(int argc, char** argv, Config& c) {
             "--ivf-clusters", "--ivf-probes", "--ivf-kmeans-iterations", "--ivf-refine",
             "--ivf-refine-width", "--sigma-tolerance", "--sigma-max-steps", "--animate-view", "--early-stop",
             "--fft-nodes",    "--fft-box-width", "--late-exaggeration", "--late-exaggeration-start", "--dof",
-            "--load-state", "--save-state"};
+            "--load-state", "--save-state", "--reference-data", "--reference-embedding",
+            "--transform-neighbors", "--transform-init"};
         bool known = false;
         for (const char* name : valued) known = known || arg == name;
         if (!known) usage_fail("unknown option ", in_quotes(arg), " (see tsne --help)");
@@ -711,8 +765,18 @@ Action parse_args(int argc, char** argv, Config& c) {
             c.fft_nodes = static_cast<int>(parse_integer(arg, v, 2, 12));
         } else if (arg == "--fft-box-width") {
             c.fft_box_width = parse_non_negative(arg, v);
+        } else if (arg == "--reference-data" || arg == "--reference-embedding") {
+            if (v.empty()) usage_fail(arg, " needs a non-empty file name");
+            (arg == "--reference-data" ? c.reference_data : c.reference_embedding) = v;
+        } else if (arg == "--transform-neighbors") {
+            c.transform_neighbors = static_cast<int>(parse_integer(arg, v, 1, 100000));
+        } else if (arg == "--transform-init") {
+            if (v == "weighted") c.transform_init = tsne::TransformInit::weighted;
+            else if (v == "median") c.transform_init = tsne::TransformInit::median;
+            else usage_fail("--transform-init must be weighted or median, got ", in_quotes(v));
         }
     }
+    check_transform(c);
     if (inputs.empty())
         usage_fail("missing input: give one of --input, --distances, --knn-graph, --affinities or --load-state "
                    "(see tsne --help)");
@@ -948,7 +1012,6 @@ tsne::AutoRepulsion make_repulsion(const Config& c) {
     return repulsion;
 }
 
-bool given(const Config& c, const char* opt) { return std::find(c.given.begin(), c.given.end(), opt) != c.given.end(); }
 
 template <class T, int Dims>
 LoadedRun load_run(std::istream& is, const Config& c) {
@@ -1462,7 +1525,132 @@ void write_state(tsnex::PendingFile& out, const std::function<void(std::ostream&
     }
 }
 
+// ---- transform (--reference-data, --reference-embedding) ---------------------------------------
+
+/// The rows of --input placed into the reference embedding (tsne::transform): Y_new and its KL.
+template <int Dims, class T>
+Result transform_rows(const tsne::MatrixRef<T>& X, const tsne::RowMatrix<T>& X_ref, const tsne::RowMatrix<T>& Y_ref,
+                      const Config& c) {
+    tsne::TransformOptions o;
+    o.perplexity = c.perplexity;
+    o.neighbors = c.transform_neighbors;
+    o.init = c.transform_init;
+    o.iterations = c.iterations;
+    o.exaggeration = c.exaggeration;
+    o.learning_rate = c.learning_rate;
+    o.momentum = c.momentum;
+    o.max_step_norm = c.gains.max_step_norm;
+    o.theta = c.theta;
+    o.dof = c.dof;
+    o.threads = c.threads;
+    o.kl_every = c.kl_every;
+    auto prepare = [&](const auto& metric) {
+        return tsne::prepare_transform<Dims, T>(X, X_ref, Y_ref, o, metric);
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    auto run = c.metric == MetricKind::cosine ? prepare(tsne::Cosine{}) : prepare(tsne::Euclidean{});
+    Result r;
+    r.timings.neighbors = seconds_since(t0);  // neighbours, affinities and start positions
+    if (c.verbose) {
+        std::fprintf(stderr, "tsne: transform: %zu new points, %zu reference neighbours each, prepared in %.3f s\n",
+                     run.size(), run.k(), r.timings.neighbors);
+        run.optimize(c.iterations, tsne::progress(50, std::cerr));
+    } else {
+        run.optimize(c.iterations);
+    }
+    r.timings.optimization = run.seconds;
+    r.Y = run.embedding();
+    r.kl = run.last_kl();
+    r.iterations = run.iteration();
+    r.threads = c.threads;
+    r.repulsion = c.theta > 0 ? "barnes-hut" : "exact";
+    return r;
+}
+
+template <class T>
+tsne::RowMatrix<T> as_scalar(const tsnex::Matrix& m) {
+    return std::visit([](const auto& x) { return tsne::RowMatrix<T>(x.template cast<T>()); }, m);
+}
+
+/// --input with --reference-data and --reference-embedding: writes the new points' embedding
+/// (--output) and a picture of both (--plot: reference 0, new points 1).
+int run_transform(Config c, Stage& stage) {
+    const auto t0 = std::chrono::steady_clock::now();
+    stage = Stage::writing;
+    Outputs out;
+    if (!c.output.empty() && c.output != "-") out.csv = std::make_unique<tsnex::PendingFile>(c.output);
+    if (!c.plot.empty()) out.png = std::make_unique<tsnex::PendingFile>(c.plot);
+
+    stage = Stage::reading;
+    Input in = read_input(c);
+    const tsnex::Matrix X_ref = tsnex::read_matrix(c.reference_data), Y_ref = tsnex::read_matrix(c.reference_embedding);
+    const auto rows = [](const tsnex::Matrix& m) { return std::visit([](const auto& x) { return x.rows(); }, m); };
+    const auto cols = [](const tsnex::Matrix& m) { return std::visit([](const auto& x) { return x.cols(); }, m); };
+    if (cols(Y_ref) < 1 || cols(Y_ref) > 3)
+        throw tsnex::io_error(c.reference_embedding + ": has " + std::to_string(cols(Y_ref)) +
+                              " columns; a reference embedding has 1, 2 or 3");
+    if (rows(Y_ref) != rows(X_ref))
+        throw tsnex::io_error(c.reference_embedding + ": has " + std::to_string(rows(Y_ref)) + " rows but " +
+                              c.reference_data + " has " + std::to_string(rows(X_ref)));
+    const int dims = static_cast<int>(cols(Y_ref));
+    if (given(c, "--dims") && c.dims != dims)
+        usage_fail("--dims ", std::to_string(c.dims), " does not match ", c.reference_embedding, " (", std::to_string(dims),
+                   " columns); omit --dims with a transform: the reference embedding sets it");
+    c.dims = dims;
+    if (!c.plot.empty() && dims < 2) usage_fail("--plot needs a 2-D or 3-D reference embedding, ", c.reference_embedding, " is 1-D");
+    const double read_seconds = seconds_since(t0);
+    if (c.verbose)
+        std::fprintf(stderr, "tsne: read %s from %s and a %lld x %d reference in %.3f s\n", in.description.c_str(),
+                     c.input.c_str(), static_cast<long long>(rows(X_ref)), dims, read_seconds);
+
+    stage = Stage::computing;
+    Result r = std::visit(
+        [&](const auto& X) {
+            using T = typename std::decay_t<decltype(X)>::Scalar;
+            const tsne::RowMatrix<T> Xr = as_scalar<T>(X_ref), Yr = as_scalar<T>(Y_ref);
+            const tsne::MatrixRef<T> Xv(X);
+            switch (dims) {
+                case 1: return transform_rows<1, T>(Xv, Xr, Yr, c);
+                case 2: return transform_rows<2, T>(Xv, Xr, Yr, c);
+                default: return transform_rows<3, T>(Xv, Xr, Yr, c);
+            }
+        },
+        in.view());
+
+    stage = Stage::writing;
+#if TSNE_HAVE_STB
+    if (out.png) {
+        const tsne::RowMatrix<double> Yn = as_scalar<double>(r.Y), Yr = as_scalar<double>(Y_ref);
+        tsne::RowMatrix<double> Y(Yr.rows() + Yn.rows(), dims);
+        Y << Yr, Yn;
+        std::vector<int> labels(static_cast<std::size_t>(Y.rows()), 0);
+        std::fill(labels.begin() + Yr.rows(), labels.end(), 1);
+        tsnex::ScatterStyle style;
+        style.size = c.plot_size;
+        tsnex::write_png(*out.png, tsnex::render_scatter(Y, tsnex::Coloring::by_labels(labels),
+                                                         "reference (0) and new points (1)", style));
+    }
+#endif
+    std::visit(
+        [&](const auto& Y) {
+            if (out.csv) tsnex::write_matrix(*out.csv, Y);
+            else if (c.output == "-") tsnex::write_csv("-", Y);
+        },
+        r.Y);
+    for (auto* f : {&out.png, &out.csv})
+        if (*f) (*f)->commit();
+    if (!c.quiet) {
+        std::string wrote;
+        for (const std::string* f : {&c.output, &c.plot})
+            if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
+        std::fprintf(stderr, "tsne: placed %s into the %d-D reference embedding in %.2f s, KL %.4f; wrote %s\n",
+                     in.description.c_str(), dims, seconds_since(t0), r.kl, wrote.c_str());
+    }
+    return exit_ok;
+}
+
 int run(Config c, Stage& stage) {
+    if (!c.reference_data.empty()) return run_transform(std::move(c), stage);
     const auto t0 = std::chrono::steady_clock::now();
     stage = Stage::writing;  // creating the outputs: an unwritable destination fails before the work
     Outputs out;
