@@ -18,6 +18,7 @@
 #include <exception>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <istream>
 #include <limits>
@@ -1525,6 +1526,24 @@ void write_state(tsnex::PendingFile& out, const std::function<void(std::ostream&
     }
 }
 
+/// --output: the embedding into its pending file, or as CSV on standard output for "-".
+void write_embedding(const Outputs& out, const Config& c, const tsnex::Matrix& Y) {
+    std::visit(
+        [&](const auto& y) {
+            if (out.csv) tsnex::write_matrix(*out.csv, y);
+            else if (c.output == "-") tsnex::write_csv("-", y);
+        },
+        Y);
+}
+
+/// "out.csv, p.png": the output files given, for the summary line.
+std::string wrote_list(std::initializer_list<const std::string*> files) {
+    std::string wrote;
+    for (const std::string* f : files)
+        if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
+    return wrote;
+}
+
 // ---- transform (--reference-data, --reference-embedding) ---------------------------------------
 
 /// The rows of --input placed into the reference embedding (tsne::transform): Y_new and its KL.
@@ -1631,18 +1650,11 @@ int run_transform(Config c, Stage& stage) {
                                                          "reference (0) and new points (1)", style));
     }
 #endif
-    std::visit(
-        [&](const auto& Y) {
-            if (out.csv) tsnex::write_matrix(*out.csv, Y);
-            else if (c.output == "-") tsnex::write_csv("-", Y);
-        },
-        r.Y);
+    write_embedding(out, c, r.Y);
     for (auto* f : {&out.png, &out.csv})
         if (*f) (*f)->commit();
     if (!c.quiet) {
-        std::string wrote;
-        for (const std::string* f : {&c.output, &c.plot})
-            if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
+        const std::string wrote = wrote_list({&c.output, &c.plot});
         std::fprintf(stderr, "tsne: placed %s into the %d-D reference embedding in %.2f s, KL %.4f; wrote %s\n",
                      in.description.c_str(), dims, seconds_since(t0), r.kl, wrote.c_str());
     }
@@ -1704,21 +1716,14 @@ int run(Config c, Stage& stage) {
 #if TSNE_HAVE_STB
     write_pictures(c, r, labels, out);
 #endif
-    std::visit(
-        [&](const auto& Y) {
-            if (out.csv) tsnex::write_matrix(*out.csv, Y);
-            else if (c.output == "-") tsnex::write_csv("-", Y);
-        },
-        r.Y);
+    write_embedding(out, c, r.Y);
     if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));
     if (out.state) write_state(*out.state, r.save_state);
     for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.state, &out.csv})
         if (*f) (*f)->commit();
     for (auto& f : out.frames) f->commit();
     if (!c.quiet) {
-        std::string wrote;
-        for (const std::string* f : {&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state})
-            if (!f->empty()) wrote += (wrote.empty() ? "" : ", ") + (*f == "-" ? std::string("stdout") : *f);
+        const std::string wrote = wrote_list({&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state});
         std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
                      c.dims, seconds_since(t0), r.kl, wrote.c_str());
     }
