@@ -6,24 +6,87 @@
 //
 // The default method is fft (the run this benchmark was written for); auto shows the library's
 // own choice. Prints the phase times (neighbours, affinities, init, optimisation), the wall time,
-// the mean milliseconds per iteration early (50–250) and late (700–750), the method used, and the
-// KL the run computed last; writes the embedding as CSV for tools/eval_embedding.py.
+// the mean milliseconds per iteration early (50–250) and late (700–750), the method used, the
+// KL the run computed last, P's size and the memory below; writes the embedding as CSV for
+// tools/eval_embedding.py.
+//
+// Memory (Linux): a thread samples VmRSS from /proc/self/status every 5 ms; each phase's window
+// (from the phase timings) reports the largest sample in it ("peak") and the last one ("end"), so
+// bytes per point can be read per phase. The sampler only reads: the process's own peak (VmHWM,
+// getrusage, /usr/bin/time -v) is untouched and printed at the end. A spike shorter than 5 ms can
+// fall between samples; VmHWM cannot miss it.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <tsne/tsne.hpp>
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+/// A field of /proc/self/status in MB ("VmRSS", "VmHWM"), or -1 where there is none.
+double status_mb(const char* field) {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    const std::size_t len = std::strlen(field);
+    while (std::getline(f, line))
+        if (line.compare(0, len, field) == 0 && line.size() > len && line[len] == ':')
+            return std::atof(line.c_str() + len + 1) / 1024.0;  // the kernel writes kB
+    return -1;
+}
+
+/// Samples VmRSS every 5 ms until stopped.
+class RssSampler {
+public:
+    RssSampler() : t0_(Clock::now()), th_([this] {
+        while (!stop_.load()) {
+            const double t = std::chrono::duration<double>(Clock::now() - t0_).count(), mb = status_mb("VmRSS");
+            samples_.push_back({t, mb});
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }) {}
+    ~RssSampler() { finish(); }
+    void finish() {
+        if (th_.joinable()) {
+            stop_ = true;
+            th_.join();
+        }
+    }
+    double now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
+    /// {largest, last} sample in [a, b) seconds since construction (finish() first).
+    std::pair<double, double> window(double a, double b) const {
+        double peak = -1, last = -1;
+        for (const auto& s : samples_)
+            if (s.first >= a && s.first < b) {
+                peak = std::max(peak, s.second);
+                last = s.second;
+            }
+        return {peak, last};
+    }
+
+private:
+    Clock::time_point t0_;
+    std::atomic<bool> stop_{false};
+    std::vector<std::pair<double, double>> samples_;  // written by the thread only, read after join
+    std::thread th_;
+};
+
 template <int Dims>
-int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoRepulsion& rep, const std::string& out) {
+int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoRepulsion& rep, const std::string& out,
+            RssSampler& mem) {
     tsne::Options opts;
     opts.threads = threads;
+    const double m0 = mem.now();
     const auto t0 = std::chrono::steady_clock::now();
     auto run = tsne::prepare<Dims, float>(X, opts, tsne::AutoNeighbors{}, tsne::Perplexity{}, tsne::PCA{}, rep,
                                           tsne::MomentumGains{});
@@ -35,8 +98,11 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
         at[static_cast<std::size_t>(s.iteration)] = last;
         if (s.iteration % 50 == 0) std::fprintf(stderr, "iter %d  %.2f s  KL %.4f\n", s.iteration, last, s.kl);
     };
+    const double m_opt = mem.now();
     tsne::run_schedule(run, opts, cb);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double m_end = mem.now();
+    mem.finish();
     const auto& tm = run.timings;
     std::printf("N %lld D %lld dims %d threads %u method %s\n", static_cast<long long>(X.rows()),
                 static_cast<long long>(X.cols()), Dims, threads, tsne::method_name(run.repulsion().chosen));
@@ -46,6 +112,17 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
     std::printf("per iteration: early (50-250) %.2f ms  late (700-750) %.2f ms  late/early %.2f\n", early, late,
                 late / early);
     std::printf("last KL (run) %.4f\n", run.last_kl());
+    const auto& P = run.affinities().P;
+    std::printf("P: k %zu  nnz %zu (%.1f per point)\n", run.affinities().diagnostics.neighbors, P.nnz(),
+                static_cast<double>(P.nnz()) / static_cast<double>(P.n));
+    // Phase windows on the sampler's clock, from the phase timings (prepare runs them in order).
+    const double b1 = m0 + tm.neighbors, b2 = b1 + tm.affinities, b3 = b2 + tm.initialization;
+    const std::pair<const char*, std::pair<double, double>> win[] = {
+        {"neighbors", mem.window(m0, b1)}, {"affinities", mem.window(b1, b2)}, {"init", mem.window(b2, b3)},
+        {"optimization", mem.window(m_opt, m_end)}};
+    std::printf("RSS MB (peak/end):");
+    for (const auto& w : win) std::printf("  %s %.1f/%.1f", w.first, w.second.first, w.second.second);
+    std::printf("\n");
     const auto Y = run.embedding();
     std::ofstream f(out);
     for (Eigen::Index i = 0; i < Y.rows(); ++i) {
@@ -98,5 +175,12 @@ int main(int argc, char** argv) {
     in.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(N * D * 4));
     Eigen::Map<const tsne::RowMatrix<float>> X(x.data(), static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(D));
     const tsne::MatrixRef<float> ref(X);
-    return dims == 1 ? run_e2e<1>(ref, threads, rep, out) : run_e2e<2>(ref, threads, rep, out);
+    RssSampler mem;
+    std::printf("RSS after loading X: %.1f MB\n", status_mb("VmRSS"));
+    const int rc = dims == 1 ? run_e2e<1>(ref, threads, rep, out, mem) : run_e2e<2>(ref, threads, rep, out, mem);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("peak RSS: VmHWM %.1f MB  getrusage %.1f MB\n", status_mb("VmHWM"),
+                static_cast<double>(ru.ru_maxrss) / 1024.0);
+    return rc;
 }
