@@ -836,9 +836,11 @@ WANT='refY4.csv: has 4 columns' expect_failure "4-column reference embedding" 1 
     --reference-data "$WORK/ref.csv" --reference-embedding "$WORK/refY4.csv" --output "$OUT"
 WANT='new points have 10 columns but the reference data has 64' \
     expect_failure "new points of another width" 4 --input "$WORK/new10.csv" "${TR[@]}" --output "$OUT"
-WANT='perplexity 20 is larger than neighbors = 15' \
-    expect_failure "transform perplexity above its neighbours" 4 --input "$WORK/new.csv" "${TR[@]}" --perplexity 20 \
+WANT='--perplexity 20 is larger than --transform-neighbors (15)' \
+    expect_failure "transform perplexity above its neighbours" 2 --input "$WORK/new.csv" "${TR[@]}" --perplexity 20 \
     --output "$OUT"
+run_check "transform with --iterations 0 reports the start's KL" 'grep -q "KL [0-9]" "$WORK/stderr"' \
+    --input "$WORK/new.csv" "${TR[@]}" --iterations 0 --output "$WORK/out.csv"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -551,6 +551,12 @@ void check_transform(Config& c) {
     if (!given(c, "--learning-rate")) c.learning_rate = d.learning_rate;
     else if (c.learning_rate == tsne::auto_learning_rate) usage_fail("--learning-rate auto does not apply to a transform");
     c.exaggeration_iterations = 0;  // one phase
+    if (c.perplexity > c.transform_neighbors) {
+        char msg[160];
+        std::snprintf(msg, sizeof msg, "--perplexity %g is larger than --transform-neighbors (%d): give "
+                      "--transform-neighbors of at least the perplexity", c.perplexity, c.transform_neighbors);
+        usage_fail(msg);
+    }
 }
 
 Action parse_args(int argc, char** argv, Config& c) {
@@ -1579,7 +1585,7 @@ Result transform_rows(const tsne::MatrixRef<T>& X, const tsne::RowMatrix<T>& X_r
     }
     r.timings.optimization = run.seconds;
     r.Y = run.embedding();
-    r.kl = run.last_kl();
+    r.kl = std::isnan(run.last_kl()) ? run.kl() : run.last_kl();  // --iterations 0: the start's KL
     r.iterations = run.iteration();
     r.threads = c.threads;
     r.repulsion = c.theta > 0 ? "barnes-hut" : "exact";

@@ -121,6 +121,10 @@ public:
         const std::size_t need = o_.init == TransformInit::median && !Y0 ? std::max(k_, k_init) : k_;
         if (graph.k < need)
             detail::fail("reference neighbours: the graph has ", graph.k, " per new point, ", need, " are needed");
+        if (graph.index.size() != detail::checked_mul(m, graph.k, "reference neighbours") ||
+            graph.distance.size() != m * graph.k)
+            detail::fail("reference neighbours: ", graph.index.size(), " indices and ", graph.distance.size(),
+                         " distances for n x k = ", m, " x ", graph.k);
         if (o_.perplexity > static_cast<double>(k_))
             detail::fail("perplexity ", o_.perplexity, " is too large for N_reference = ", n_ref,
                          " points: it must be at most ", k_);
@@ -159,7 +163,10 @@ public:
     }
 
     /// Runs `iterations` more iterations of the transform schedule (options' exaggeration,
-    /// learning rate, momentum). Callbacks as for Run::optimize; Status::Y holds the new points.
+    /// learning rate, momentum). Callbacks as for Run::optimize; Status::Y holds the new points
+    /// and Status::exaggeration the transform's (1.5 by default, so tsne::EarlyStop, which waits
+    /// for exaggeration 1, never stops a transform). A non-finite position throws
+    /// tsne::runtime_error ("transform diverged"); the run's positions are then unusable.
     template <class... Callbacks>
     TransformRun& optimize(int iterations, Callbacks&&... callbacks) {
         return optimize_impl(iterations, callbacks...);
@@ -167,6 +174,9 @@ public:
 
     /// Mean over the new points of KL(p_{·|i} ‖ q_{·|i}) and the gradient g (see the top of this file).
     double gradient(const Embedding<T, Dims>& Y, Embedding<T, Dims>& g, double exaggeration) {
+        if (Y.size() != size() || g.size() != size())
+            detail::fail("gradient: positions of ", Y.size(), " and gradient of ", g.size(), " points for a run of ",
+                         size(), " new points");
         return evaluate(Y, &g, exaggeration);
     }
     /// Mean KL of the current positions.
@@ -381,8 +391,9 @@ TransformRun<T, Dims> prepare_transform(const MatrixRef<T>& X_new, const MatrixR
     if (Y_ref.rows() != X_ref.rows())
         detail::fail("reference embedding has ", Y_ref.rows(), " rows but the reference data has ", X_ref.rows());
     const std::size_t n_ref = static_cast<std::size_t>(X_ref.rows());
+    const bool median = options.init == TransformInit::median && !Y0;
     const std::size_t k = std::min<std::size_t>(
-        n_ref, static_cast<std::size_t>(std::max(options.neighbors, Y0 ? 0 : options.init_neighbors)));
+        n_ref, static_cast<std::size_t>(std::max(options.neighbors, median ? options.init_neighbors : 0)));
     Executor ex(options.threads);
     const KnnGraph<T> g = knn_query(X_ref, X_new, k, metric, ex);
     return TransformRun<T, Dims>(g, Y_ref, options, Y0);
@@ -399,8 +410,8 @@ RowMatrix<T> transform_points(const MatrixRef<T>& X_new, const MatrixRef<T>& X_r
 
 /// Fluent front end of the transform (sugar over prepare_transform / TransformRun):
 ///   auto Y_new = tsne::transform<2>(X_new, X_ref, Y_ref).perplexity(5).threads(2).fit();
-/// The three matrices are viewed when row-major with contiguous rows (else copied) and must
-/// outlive prepare()/fit().
+/// Lvalue matrices are viewed when row-major with contiguous rows (else copied) and must outlive
+/// prepare()/fit(); temporaries are moved in.
 template <int Dims, class T, class Metric = Euclidean>
 class Transformer {
 public:
@@ -459,14 +470,16 @@ private:
 };
 
 /// Starts a fluent transform: places X_new (M x D) into the embedding Y_ref (N x Dims) of X_ref
-/// (N x D). All three hold the same scalar type (float or double).
+/// (N x D). All three hold the same scalar type (float or double). Lvalues are viewed (they must
+/// outlive the builder) or copied; temporary matrices are moved in.
 template <int Dims, class A, class B, class C>
-auto transform(const Eigen::DenseBase<A>& X_new, const Eigen::DenseBase<B>& X_ref, const Eigen::DenseBase<C>& Y_ref) {
-    using T = typename A::Scalar;
+auto transform(A&& X_new, B&& X_ref, C&& Y_ref) {
+    using T = typename std::decay_t<A>::Scalar;
     static_assert(is_real_v<T>, "tsne::transform: the data must hold float or double");
-    static_assert(std::is_same_v<T, typename B::Scalar> && std::is_same_v<T, typename C::Scalar>,
+    static_assert(std::is_same_v<T, typename std::decay_t<B>::Scalar> && std::is_same_v<T, typename std::decay_t<C>::Scalar>,
                   "tsne::transform: X_new, X_ref and Y_ref must hold the same scalar type");
-    return Transformer<Dims, T>(detail::hold(X_new), detail::hold(X_ref), detail::hold(Y_ref));
+    return Transformer<Dims, T>(detail::hold(std::forward<A>(X_new)), detail::hold(std::forward<B>(X_ref)),
+                                detail::hold(std::forward<C>(Y_ref)));
 }
 
 }  // namespace tsne

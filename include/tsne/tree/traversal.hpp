@@ -45,8 +45,11 @@ void traverse(const Tree& t, typename Tree::index target, const Rule& rule, OnCe
 }
 
 /// The same traversal for a point that is not in the tree (e.g. a new point placed into a fixed
-/// embedding): no node contains the target, so the rule alone decides (a rule that measures the
-/// gap to the point never summarises a cell the point lies in when θ <= 2/sqrt(Dims)).
+/// embedding): no node contains the target, so the rule alone decides. (The Barnes-Hut rule, which
+/// measures from the point to a cell's centre of mass, never summarises a cell the point lies in
+/// when θ <= 1/sqrt(Dims): both are inside the cell, at most width·sqrt(Dims) apart. With a larger
+/// θ such a cell may be summarised; the point is not in the tree, so this is an approximation,
+/// never a self-interaction.)
 template <class Tree, class Rule, class OnCell, class OnLeaf>
 void traverse_external(const Tree& t, const Rule& rule, OnCell&& on_cell, OnLeaf&& on_leaf) {
     traversal_detail::depth_first(t, [](typename Tree::index) { return true; }, rule, on_cell, on_leaf);
