@@ -255,6 +255,7 @@ private:
         constexpr std::size_t block = 64;
         const std::size_t n_blocks = (m + block - 1) / block;
         part_.assign(n_blocks, 0.0);
+        const auto sorted = sorted_coords();  // the tree's coordinate arrays, the same for every point
         ex_->parallel_for(m, block, [&](std::size_t b, std::size_t e) {
             gradient::InteractionList<T, Dims> local;
             for (std::size_t i = b; i < e; ++i) {
@@ -285,7 +286,6 @@ private:
                         tree::Box<T, Dims> box;
                         for (int d = 0; d < Dims; ++d) box.lo[d] = box.hi[d] = yi[d];
                         const gradient::BarnesHutRule<T, Dims> rule{theta2, box};
-                        const auto sorted = sorted_coords();
                         tree::traverse_external(
                             tree_, rule,
                             [&](std::uint32_t c) {
