@@ -370,14 +370,16 @@ Run<T, Dims, Repulsion, Optimizer> make_run(Affinities<T> aff, Embedding<T, Dims
 
 /// Precomputed kNN graph (already checked and trimmed) → affinities → run.
 template <int Dims, class T, class Affinity, class Init, class Repulsion, class Optimizer>
-Run<T, Dims, Repulsion, Optimizer> run_from_graph(const KnnGraph<T>& g, const Options& options, const Affinity& affinity,
+Run<T, Dims, Repulsion, Optimizer> run_from_graph(KnnGraph<T> g, const Options& options, const Affinity& affinity,
                                                   const Init& init, const Repulsion& repulsion,
                                                   const Optimizer& optimizer, Executor& ex, Timings tm) {
+    const std::size_t n = g.n;
     auto t0 = std::chrono::steady_clock::now();
-    Affinities<T> aff = affinity(g, ex);
+    Affinities<T> aff = affinity(std::move(g), ex);  // a policy with an rvalue overload frees the graph early
+    g = KnnGraph<T>{};                                // otherwise it is freed here, before the init allocates
     tm.affinities = seconds_since(t0);
     t0 = std::chrono::steady_clock::now();
-    Embedding<T, Dims> Y = initialize_without_data<Dims, T>(init, g.n, options.seed, ex);
+    Embedding<T, Dims> Y = initialize_without_data<Dims, T>(init, n, options.seed, ex);
     tm.initialization = seconds_since(t0);
     return make_run<Dims>(std::move(aff), std::move(Y), options, repulsion, optimizer, tm);
 }
@@ -409,10 +411,15 @@ Run<T, Dims, Repulsion, Optimizer> prepare(const MatrixRef<T>& X, const Options&
     Timings tm;
     auto t0 = std::chrono::steady_clock::now();
     const std::size_t k = affinity.neighbors(n);
-    KnnGraph<T> graph = neighbors(X, k, metric, ex);
-    tm.neighbors = detail::seconds_since(t0);
-    t0 = std::chrono::steady_clock::now();
-    Affinities<T> aff = affinity(graph, ex);
+    Affinities<T> aff;
+    {
+        KnnGraph<T> graph = neighbors(X, k, metric, ex);
+        tm.neighbors = detail::seconds_since(t0);
+        t0 = std::chrono::steady_clock::now();
+        // Perplexity and MultiscalePerplexity consume the graph: p_{j|i} overwrites the distances
+        // and the graph is freed before P is compacted. Either way it is gone before the init.
+        aff = affinity(std::move(graph), ex);
+    }
     tm.affinities = detail::seconds_since(t0);
     t0 = std::chrono::steady_clock::now();
     Embedding<T, Dims> Y(n);
@@ -433,9 +440,9 @@ Run<T, Dims, Repulsion, Optimizer> prepare_from_knn(const KnnGraph<T>& graph, co
     Executor ex(options.threads);
     Timings tm;
     const auto t0 = std::chrono::steady_clock::now();
-    const KnnGraph<T> g = checked_knn(graph, affinity.neighbors(graph.n));
+    KnnGraph<T> g = checked_knn(graph, affinity.neighbors(graph.n));
     tm.neighbors = detail::seconds_since(t0);
-    return detail::run_from_graph<Dims>(g, options, affinity, init, repulsion, optimizer, ex, tm);
+    return detail::run_from_graph<Dims>(std::move(g), options, affinity, init, repulsion, optimizer, ex, tm);
 }
 
 /// From a full N×N distance matrix (finite, >= 0, diagonal ignored).
@@ -451,9 +458,9 @@ Run<T, Dims, Repulsion, Optimizer> prepare_from_distances(const MatrixRef<T>& D,
     Executor ex(options.threads);
     Timings tm;
     const auto t0 = std::chrono::steady_clock::now();
-    const KnnGraph<T> g = knn_from_distances(D, affinity.neighbors(static_cast<std::size_t>(D.rows())), ex);
+    KnnGraph<T> g = knn_from_distances(D, affinity.neighbors(static_cast<std::size_t>(D.rows())), ex);
     tm.neighbors = detail::seconds_since(t0);
-    return detail::run_from_graph<Dims>(g, options, affinity, init, repulsion, optimizer, ex, tm);
+    return detail::run_from_graph<Dims>(std::move(g), options, affinity, init, repulsion, optimizer, ex, tm);
 }
 
 /// From a ready sparse affinity matrix P (symmetrised / normalised as `how` says).

@@ -61,3 +61,26 @@ TEST_CASE("perplexity: coincident neighbours give uniform, finite weights and ar
     CHECK(A.diagnostics.not_converged == 50);
     for (float v : A.P.val) CHECK(std::isfinite(v));
 }
+
+TEST_CASE_TEMPLATE("perplexity: consuming the graph gives the same affinities bit for bit", T, float, double) {
+    const auto X = testing::clusters<T>(500, 8, 4, 3);
+    tsne::Executor ex(2);
+    const auto g = tsne::BruteForce{}(tsne::MatrixRef<T>(X), 90, ex);
+    const tsne::Perplexity single{30};
+    const tsne::MultiscalePerplexity multi{{10.0, 30.0}};
+    const auto a = single(g, ex);
+    const auto b = single(tsne::KnnGraph<T>(g), ex);
+    CHECK(a.P.row_ptr == b.P.row_ptr);
+    CHECK(a.P.col == b.P.col);
+    CHECK(a.P.val == b.P.val);
+    CHECK(a.diagnostics.mean_sigma == b.diagnostics.mean_sigma);
+    CHECK(a.diagnostics.not_converged == b.diagnostics.not_converged);
+    const auto c = multi(g, ex);
+    const auto d = multi(tsne::KnnGraph<T>(g), ex);
+    CHECK(c.P.col == d.P.col);
+    CHECK(c.P.val == d.P.val);
+    // Bad distances are refused before anything is overwritten.
+    auto bad = g;
+    bad.distance[17] = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(single(std::move(bad), ex), doctest::Contains("finite"), tsne::invalid_argument);
+}

@@ -63,12 +63,13 @@ PerPoint measure(const tsne::KnnGraph<T>& g, tsne::Method m) {
 
 // Documented bounds (README, "Reliability"), bytes per point with k neighbours per point
 // (k = 3·perplexity), excluding the caller's input, with s = sizeof(T) / 4 (1 float, 2 double):
-// prepare ≤ (20 + 20·s)·k + 512; a run (optimize) ≤ (5 + 5·s)·k + 48·Dims·s + 256, plus FFT's grid,
+// prepare ≤ (12 + 12·s)·k + 512 (the graph copy, consumed by the affinities, plus the 2·N·k pairs
+// buffer that P is compacted in); a run (optimize) ≤ (5 + 5·s)·k + 48·Dims·s + 256, plus FFT's grid,
 // which depends on the embedding's extent, not on N (checked separately below).
 template <class T>
 double prepare_bound(std::size_t k) {
     const double s = sizeof(T) / 4.0;
-    return (20 + 20 * s) * static_cast<double>(k) + 512;
+    return (12 + 12 * s) * static_cast<double>(k) + 512;
 }
 template <class T>
 double run_bound(std::size_t k, int dims) {

@@ -91,6 +91,28 @@ struct Perplexity {
 
     template <class T, class Exec>
     Affinities<T> operator()(const KnnGraph<T>& g, Exec& ex) const {
+        std::vector<T> cond(g.n * g.k);
+        Affinities<T> out;
+        out.diagnostics = conditionals(g, cond.data(), ex);
+        out.P = symmetrize(g.n, g.k, g.index, cond, ex);
+        return out;
+    }
+
+    /// Consumes the graph: p_{j|i} is written over the distances it came from, and the graph's
+    /// arrays are freed before P is sorted and compacted (prepare() uses this; same result).
+    template <class T, class Exec>
+    Affinities<T> operator()(KnnGraph<T>&& g, Exec& ex) const {
+        Affinities<T> out;
+        out.diagnostics = conditionals(g, g.distance.data(), ex);
+        out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
+        return out;
+    }
+
+    /// Calibrates every row of g and writes p_{j|i} to cond (N×k, row-major). cond may be
+    /// g.distance itself: each row's distances are read into a local buffer before its weights are
+    /// written.
+    template <class T, class Exec>
+    AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         check(g.n);
         const std::size_t n = g.n, k = g.k;
         for (std::size_t e = 0; e < n * k; ++e) {
@@ -99,7 +121,6 @@ struct Perplexity {
                              e / k, " (rescale the data if its magnitude is extreme)");
             if (g.index[e] >= n) detail::fail("neighbour index ", g.index[e], " out of range for N = ", n);
         }
-        std::vector<T> cond(n * k);
         std::vector<unsigned char> ok(n);
         std::vector<double> sigma(n);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
@@ -111,16 +132,15 @@ struct Perplexity {
                 for (std::size_t m = 0; m < k; ++m) cond[i * k + m] = static_cast<T>(w[m]);
             }
         });
-        Affinities<T> out;
-        out.P = symmetrize(n, k, g.index, cond, ex);
-        out.diagnostics.neighbors = k;
+        AffinityDiagnostics d;
+        d.neighbors = k;
         double s = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            out.diagnostics.not_converged += ok[i] ? 0 : 1;
+            d.not_converged += ok[i] ? 0 : 1;
             s += sigma[i];
         }
-        out.diagnostics.mean_sigma = s / static_cast<double>(n);
-        return out;
+        d.mean_sigma = s / static_cast<double>(n);
+        return d;
     }
 };
 
@@ -140,9 +160,27 @@ struct MultiscalePerplexity {
 
     template <class T, class Exec>
     Affinities<T> operator()(const KnnGraph<T>& g, Exec& ex) const {
+        std::vector<T> cond(g.n * g.k);
+        Affinities<T> out;
+        out.diagnostics = conditionals(g, cond.data(), ex);
+        out.P = symmetrize(g.n, g.k, g.index, cond, ex);
+        return out;
+    }
+
+    /// Consumes the graph, as Perplexity's rvalue overload does.
+    template <class T, class Exec>
+    Affinities<T> operator()(KnnGraph<T>&& g, Exec& ex) const {
+        Affinities<T> out;
+        out.diagnostics = conditionals(g, g.distance.data(), ex);
+        out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
+        return out;
+    }
+
+    /// p_{j|i} of every row into cond (which may be g.distance itself, as in Perplexity).
+    template <class T, class Exec>
+    AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         for (double p : perplexities) scale(p).check(g.n);
         const std::size_t n = g.n, k = g.k;
-        std::vector<T> cond(n * k);
         std::vector<std::size_t> missed(n, 0);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
             std::vector<double> d2(k), w(k), acc(k);
@@ -158,11 +196,10 @@ struct MultiscalePerplexity {
                     cond[i * k + m] = static_cast<T>(acc[m] / static_cast<double>(perplexities.size()));
             }
         });
-        Affinities<T> out;
-        out.P = symmetrize(n, k, g.index, cond, ex);
-        out.diagnostics.neighbors = k;
-        for (std::size_t i = 0; i < n; ++i) out.diagnostics.not_converged += missed[i] ? 1 : 0;
-        return out;
+        AffinityDiagnostics d;
+        d.neighbors = k;
+        for (std::size_t i = 0; i < n; ++i) d.not_converged += missed[i] ? 1 : 0;
+        return d;
     }
 };
 

@@ -6,38 +6,55 @@
 #include <numeric>
 #include <vector>
 
+#include "../detail/types.hpp"
 #include "../error.hpp"
 #include "csr.hpp"
 
 namespace tsne {
 
-/// cond holds n rows of k conditional probabilities p_{j|i} (row i's column indices in idx).
-/// Returns the symmetric joint P with entries (p_{j|i} + p_{i|j}) / (2n), columns sorted, zeros dropped.
-/// Deterministic: each entry is the sum of exactly the same two terms whatever the order.
-template <class T, class Exec>
-Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>& idx,
-                  const std::vector<T>& cond, Exec& ex) {
-    // Count entries per row of P_cond + P_condᵀ (duplicates merged below).
-    std::vector<std::size_t> count(n + 1, 0);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t m = 0; m < k; ++m) {
-            ++count[i];
-            ++count[idx[i * k + m]];
-        }
-    std::vector<std::size_t> start(n + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) start[i + 1] = start[i] + count[i];
-    std::vector<std::uint32_t> tcol(start[n]);
-    std::vector<T> tval(start[n]);
-    std::vector<std::size_t> fillp(start.begin(), start.end() - 1);
+namespace detail {
+template <class T>
+void check_conditionals(std::size_t n, std::size_t k, std::size_t n_idx, std::size_t n_cond) {
+    if (n_idx != checked_mul(n, k, "symmetrize") || n_cond != n * k)
+        fail("symmetrize: expected N x k = ", n, " x ", k, " = ", n * k, " indices and weights, got ", n_idx, " and ",
+             n_cond);
+}
+
+/// Shared body of both symmetrize overloads; `release()` is called as soon as idx and cond have
+/// been read (the rvalue overload frees them there).
+///
+/// Memory (B = bytes, e = N·k entries): the pairs buffer holds every entry of P_cond and of its
+/// transpose, 2e·(4 + sizeof(T)); after sorting and merging each row in place, the rows are
+/// compacted to one prefix of the same buffer, which becomes P (trimmed one array at a time). So P is
+/// built in place: the peak is idx + cond + the pairs buffer (2,160 B/point at k = 90, float, with
+/// cond written over the graph's distances), never the pairs buffer and a second copy of P.
+template <class T, class Exec, class Release>
+Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, const T* cond, Exec& ex,
+                       Release release) {
+    std::vector<std::size_t> start(n + 1, 0);  // first counts, then row starts
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t m = 0; m < k; ++m) {
             const std::uint32_t j = idx[i * k + m];
-            const T v = cond[i * k + m];
-            tcol[fillp[i]] = j;
-            tval[fillp[i]++] = v;
-            tcol[fillp[j]] = static_cast<std::uint32_t>(i);
-            tval[fillp[j]++] = v;
+            if (j >= n) fail("symmetrize: neighbour index ", j, " of point ", i, " is out of range for N = ", n);
+            ++start[i + 1];
+            ++start[j + 1];
         }
+    for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+    std::vector<std::uint32_t> tcol(start[n]);
+    std::vector<T> tval(start[n]);
+    {
+        std::vector<std::size_t> fillp(start.begin(), start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t m = 0; m < k; ++m) {
+                const std::uint32_t j = idx[i * k + m];
+                const T v = cond[i * k + m];
+                tcol[fillp[i]] = j;
+                tval[fillp[i]++] = v;
+                tcol[fillp[j]] = static_cast<std::uint32_t>(i);
+                tval[fillp[j]++] = v;
+            }
+    }
+    release();
     // Sort each row by column, merge duplicates (at most two terms each: p_{j|i} and p_{i|j}).
     std::vector<std::size_t> unique(n, 0);
     const T scale = T(1) / (T(2) * static_cast<T>(n));
@@ -71,19 +88,55 @@ Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>
             unique[i] = kept;
         }
     });
+    // Compact the rows to the front of the buffer, in row order: row i moves left (its new start is
+    // at most its old one), so a forward copy never overwrites a row not yet moved.
     Csr<T> P;
     P.n = n;
     P.row_ptr.assign(n + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) P.row_ptr[i + 1] = P.row_ptr[i] + unique[i];
-    P.col.resize(P.row_ptr[n]);
-    P.val.resize(P.row_ptr[n]);
     for (std::size_t i = 0; i < n; ++i) {
-        std::copy_n(tcol.begin() + static_cast<std::ptrdiff_t>(start[i]), unique[i],
-                    P.col.begin() + static_cast<std::ptrdiff_t>(P.row_ptr[i]));
-        std::copy_n(tval.begin() + static_cast<std::ptrdiff_t>(start[i]), unique[i],
-                    P.val.begin() + static_cast<std::ptrdiff_t>(P.row_ptr[i]));
+        const std::size_t to = P.row_ptr[i], from = start[i], len = unique[i];
+        P.row_ptr[i + 1] = to + len;
+        if (to == from) continue;
+        for (std::size_t m = 0; m < len; ++m) {
+            tcol[to + m] = tcol[from + m];
+            tval[to + m] = tval[from + m];
+        }
     }
+    const std::size_t nnz = P.row_ptr[n];
+    std::vector<std::size_t>().swap(start);
+    std::vector<std::size_t>().swap(unique);
+    // Trim one array at a time: the transient extra is one array of nnz entries.
+    tcol.resize(nnz);
+    tcol.shrink_to_fit();
+    tval.resize(nnz);
+    tval.shrink_to_fit();
+    P.col = std::move(tcol);
+    P.val = std::move(tval);
     return P;
+}
+}  // namespace detail
+
+/// cond holds n rows of k conditional probabilities p_{j|i} (row i's column indices in idx).
+/// Returns the symmetric joint P with entries (p_{j|i} + p_{i|j}) / (2n), columns sorted, zeros dropped.
+/// Deterministic: each entry is the sum of exactly the same two terms whatever the order.
+template <class T, class Exec>
+Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>& idx, const std::vector<T>& cond,
+                  Exec& ex) {
+    detail::check_conditionals<T>(n, k, idx.size(), cond.size());
+    return detail::symmetrize_into(n, k, idx.data(), cond.data(), ex, [] {});
+}
+
+/// The same, consuming idx and cond: they are freed as soon as they have been read, before P is
+/// sorted and compacted (lower peak memory). Identical result.
+template <class T, class Exec>
+Csr<T> symmetrize(std::size_t n, std::size_t k, std::vector<std::uint32_t>&& idx, std::vector<T>&& cond, Exec& ex) {
+    detail::check_conditionals<T>(n, k, idx.size(), cond.size());
+    std::vector<std::uint32_t> own_idx = std::move(idx);
+    std::vector<T> own_cond = std::move(cond);
+    return detail::symmetrize_into(n, k, own_idx.data(), own_cond.data(), ex, [&] {
+        std::vector<std::uint32_t>().swap(own_idx);
+        std::vector<T>().swap(own_cond);
+    });
 }
 
 }  // namespace tsne
