@@ -71,7 +71,11 @@ struct IVF {
                 cent.row(static_cast<Eigen::Index>(c)) = data.X.row(perm[c]);
             }
         }
+        // Blocks of 2,048 points; the k-means sums are kept per group of consecutive blocks (at most
+        // 64 groups, reduced in group order: thread-count independent), so they take at most
+        // 64·C·D doubles, not one copy per block (which grew as N^1.5: 391 MB at 1M points).
         const std::size_t block = 2048, n_blocks = (n + block - 1) / block;
+        const std::size_t per_group = (n_blocks + 63) / 64, n_groups = (n_blocks + per_group - 1) / per_group;
         std::vector<std::uint32_t> assign(n), probe(n * P);
         std::vector<double> sums;
         std::vector<std::size_t> counts;
@@ -79,51 +83,58 @@ struct IVF {
             const bool last = it == kmeans_iterations;
             const Eigen::Matrix<T, Eigen::Dynamic, 1> csq = cent.rowwise().squaredNorm();
             if (!last) {
-                sums.assign(n_blocks * C * static_cast<std::size_t>(D), 0.0);
-                counts.assign(n_blocks * C, 0);
+                sums.assign(n_groups * C * static_cast<std::size_t>(D), 0.0);
+                counts.assign(n_groups * C, 0);
             }
-            ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {
-                const auto nb = static_cast<Eigen::Index>(e - b);
-                const RowMatrix<T> G = data.X.middleRows(static_cast<Eigen::Index>(b), nb) * cent.transpose();
+            ex.parallel_for(n_groups, 1, [&](std::size_t g0, std::size_t g1) {
                 std::vector<std::pair<T, std::uint32_t>> row(C);
-                const std::size_t blk = b / block;
-                for (Eigen::Index a = 0; a < nb; ++a) {
-                    const std::size_t i = b + static_cast<std::size_t>(a);
-                    if (last) {
-                        for (std::size_t c = 0; c < C; ++c)
-                            row[c] = {csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c)),
-                                      static_cast<std::uint32_t>(c)};
-                        std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(P), row.end());
-                        for (std::size_t p = 0; p < P; ++p) probe[i * P + p] = row[p].second;
-                        assign[i] = row[0].second;
-                    } else {
-                        std::size_t best = 0;  // nearest centroid, ties to the smaller index
-                        T best_d = std::numeric_limits<T>::infinity();
-                        for (std::size_t c = 0; c < C; ++c) {
-                            const T v = csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c));
-                            if (v < best_d) {
-                                best_d = v;
-                                best = c;
+                RowMatrix<T> G;
+                for (std::size_t grp = g0; grp < g1; ++grp)
+                    for (std::size_t blk = grp * per_group; blk < std::min(n_blocks, (grp + 1) * per_group); ++blk) {
+                        const std::size_t b = blk * block, e = std::min(n, b + block);
+                        const auto nb = static_cast<Eigen::Index>(e - b);
+                        G.noalias() = data.X.middleRows(static_cast<Eigen::Index>(b), nb) * cent.transpose();
+                        for (Eigen::Index a = 0; a < nb; ++a) {
+                            const std::size_t i = b + static_cast<std::size_t>(a);
+                            if (last) {
+                                for (std::size_t c = 0; c < C; ++c)
+                                    row[c] = {csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c)),
+                                              static_cast<std::uint32_t>(c)};
+                                std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(P), row.end());
+                                for (std::size_t p = 0; p < P; ++p) probe[i * P + p] = row[p].second;
+                                assign[i] = row[0].second;
+                            } else {
+                                std::size_t best = 0;  // nearest centroid, ties to the smaller index
+                                T best_d = std::numeric_limits<T>::infinity();
+                                for (std::size_t c = 0; c < C; ++c) {
+                                    const T v = csq[static_cast<Eigen::Index>(c)] - T(2) * G(a, static_cast<Eigen::Index>(c));
+                                    if (v < best_d) {
+                                        best_d = v;
+                                        best = c;
+                                    }
+                                }
+                                assign[i] = static_cast<std::uint32_t>(best);
+                                double* s = sums.data() + (grp * C + best) * static_cast<std::size_t>(D);
+                                for (Eigen::Index d = 0; d < D; ++d)
+                                    s[d] += static_cast<double>(data.X(static_cast<Eigen::Index>(i), d));
+                                ++counts[grp * C + best];
                             }
                         }
-                        assign[i] = static_cast<std::uint32_t>(best);
-                        double* s = sums.data() + (blk * C + best) * static_cast<std::size_t>(D);
-                        for (Eigen::Index d = 0; d < D; ++d) s[d] += static_cast<double>(data.X(static_cast<Eigen::Index>(i), d));
-                        ++counts[blk * C + best];
                     }
-                }
             });
             if (last) break;
-            for (std::size_t c = 0; c < C; ++c) {  // block-ordered reduction: thread-count independent
+            for (std::size_t c = 0; c < C; ++c) {  // group-ordered reduction: thread-count independent
                 std::size_t cnt = 0;
                 Eigen::VectorXd s = Eigen::VectorXd::Zero(D);
-                for (std::size_t blk = 0; blk < n_blocks; ++blk) {
-                    cnt += counts[blk * C + c];
-                    s += Eigen::Map<const Eigen::VectorXd>(sums.data() + (blk * C + c) * static_cast<std::size_t>(D), D);
+                for (std::size_t grp = 0; grp < n_groups; ++grp) {
+                    cnt += counts[grp * C + c];
+                    s += Eigen::Map<const Eigen::VectorXd>(sums.data() + (grp * C + c) * static_cast<std::size_t>(D), D);
                 }
                 if (cnt) cent.row(static_cast<Eigen::Index>(c)) = (s / static_cast<double>(cnt)).template cast<T>().transpose();
             }
         }
+        std::vector<double>().swap(sums);  // not needed by the search
+        std::vector<std::size_t>().swap(counts);
 
         // ---- inverted lists ---------------------------------------------------------------------
         std::vector<std::size_t> start(C + 1, 0);
