@@ -2,7 +2,12 @@
 // defaults otherwise: perplexity 30, 750 iterations (250 exaggerated), PCA init, AutoNeighbors.
 //
 //   bench_fft_e2e PATH.bin D [--threads T] [--out emb.csv] [--method auto|exact|bh|fft]
-//                 [--dims 1|2] [--nodes P] [--width W]
+//                 [--dims 1|2] [--nodes P] [--width W] [--iterations N] [--probes P] [--knn auto|exact]
+//
+// --iterations sets the total (the first 250 stay exaggerated); --probes sets IVF's probes; --knn
+// exact forces the exact GEMM search; --final-lr-scale multiplies the automatic learning rate of
+// the unexaggerated phase and --final-momentum replaces its momentum; --max-step sets
+// MomentumGains::max_step_norm (0 = no clip); --early-iterations the exaggerated iterations. They exist to separate the causes of a quality change with N.
 //
 // The default method is fft (the run this benchmark was written for); auto shows the library's
 // own choice. Prints the phase times (neighbours, affinities, init, optimisation), the wall time,
@@ -81,15 +86,25 @@ private:
     std::thread th_;
 };
 
+/// Departures from the defaults, for experiments (each off unless given).
+struct Tweaks {
+    int iterations = 0, early_iterations = -1;
+    double final_lr_scale = 0, final_momentum = 0, max_step = -1;
+    tsne::AutoNeighbors knn;
+};
+
 template <int Dims>
 int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoRepulsion& rep, const std::string& out,
-            RssSampler& mem) {
+            RssSampler& mem, const Tweaks& tweak) {
     tsne::Options opts;
     opts.threads = threads;
+    if (tweak.iterations > 0) opts.iterations = tweak.iterations;
+    if (tweak.early_iterations >= 0) opts.early_exaggeration_iterations = tweak.early_iterations;
+    tsne::MomentumGains optimizer;
+    if (tweak.max_step >= 0) optimizer.max_step_norm = tweak.max_step;
     const double m0 = mem.now();
     const auto t0 = std::chrono::steady_clock::now();
-    auto run = tsne::prepare<Dims, float>(X, opts, tsne::AutoNeighbors{}, tsne::Perplexity{}, tsne::PCA{}, rep,
-                                          tsne::MomentumGains{});
+    auto run = tsne::prepare<Dims, float>(X, opts, tweak.knn, tsne::Perplexity{}, tsne::PCA{}, rep, optimizer);
     std::vector<double> at(static_cast<std::size_t>(opts.iterations) + 1, 0.0);
     double offset = 0, last = 0;
     auto cb = [&](const tsne::Status<float, Dims>& s) {
@@ -99,7 +114,16 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
         if (s.iteration % 50 == 0) std::fprintf(stderr, "iter %d  %.2f s  KL %.4f\n", s.iteration, last, s.kl);
     };
     const double m_opt = mem.now();
-    tsne::run_schedule(run, opts, cb);
+    if (tweak.final_lr_scale > 0 || tweak.final_momentum > 0) {  // the standard schedule, normal phase changed
+        tsne::Phase fin = opts.final_phase();
+        if (tweak.final_lr_scale > 0)
+            fin.learning_rate = tweak.final_lr_scale * fin.learning_rate_for(static_cast<std::size_t>(X.rows()));
+        if (tweak.final_momentum > 0) fin.momentum = tweak.final_momentum;
+        run.optimize(opts.early_exaggeration_iterations, opts.early_phase(), cb);
+        run.optimize(opts.normal_iterations(), fin, cb);
+    } else {
+        tsne::run_schedule(run, opts, cb);
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double m_end = mem.now();
     mem.finish();
@@ -108,9 +132,10 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
                 static_cast<long long>(X.cols()), Dims, threads, tsne::method_name(run.repulsion().chosen));
     std::printf("neighbors %.3f s  affinities %.3f s  init %.3f s  optimization %.3f s  wall %.3f s\n", tm.neighbors,
                 tm.affinities, tm.initialization, tm.optimization, wall);
-    const double early = (at[250] - at[50]) / 200 * 1e3, late = (at[750] - at[700]) / 50 * 1e3;
-    std::printf("per iteration: early (50-250) %.2f ms  late (700-750) %.2f ms  late/early %.2f\n", early, late,
-                late / early);
+    const int L = opts.iterations;
+    const double early = (at[250] - at[50]) / 200 * 1e3, late = (at[static_cast<std::size_t>(L)] - at[static_cast<std::size_t>(L - 50)]) / 50 * 1e3;
+    std::printf("per iteration: early (50-250) %.2f ms  late (%d-%d) %.2f ms  late/early %.2f\n", early, L - 50, L,
+                late, late / early);
     std::printf("last KL (run) %.4f\n", run.last_kl());
     const auto& P = run.affinities().P;
     std::printf("P: k %zu  nnz %zu (%.1f per point)\n", run.affinities().diagnostics.neighbors, P.nnz(),
@@ -138,7 +163,8 @@ int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr,
                      "usage: %s PATH.bin D [--threads T] [--out emb.csv] [--method auto|exact|bh|fft] [--dims 1|2] "
-                     "[--nodes P] [--width W]\n",
+                     "[--nodes P] [--width W] [--iterations N] [--probes P] [--knn auto|exact] [--final-lr-scale S] [--final-momentum M] [--max-step S] "
+                     "[--early-iterations E]\n",
                      argv[0]);
         return 2;
     }
@@ -146,6 +172,7 @@ int main(int argc, char** argv) {
     const auto D = static_cast<std::size_t>(std::atol(argv[2]));
     unsigned threads = 2;
     int dims = 2;
+    Tweaks tweak;
     std::string out = "emb.csv";
     tsne::AutoRepulsion rep;
     rep.method = tsne::Method::fft;
@@ -156,6 +183,14 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[a], "--dims")) dims = std::atoi(v.c_str());
         else if (!std::strcmp(argv[a], "--nodes")) rep.fft.nodes_per_box = std::atoi(v.c_str());
         else if (!std::strcmp(argv[a], "--width")) rep.fft.max_box_width = std::atof(v.c_str());
+        else if (!std::strcmp(argv[a], "--final-lr-scale")) tweak.final_lr_scale = std::atof(v.c_str());
+        else if (!std::strcmp(argv[a], "--final-momentum")) tweak.final_momentum = std::atof(v.c_str());
+        else if (!std::strcmp(argv[a], "--max-step")) tweak.max_step = std::atof(v.c_str());
+        else if (!std::strcmp(argv[a], "--early-iterations")) tweak.early_iterations = std::atoi(v.c_str());
+        else if (!std::strcmp(argv[a], "--iterations")) tweak.iterations = std::atoi(v.c_str());
+        else if (!std::strcmp(argv[a], "--probes"))
+            tweak.knn.approximate.probes = static_cast<std::size_t>(std::atol(v.c_str()));
+        else if (!std::strcmp(argv[a], "--knn") && v == "exact") tweak.knn.exact_max_points = ~std::size_t(0);
         else if (!std::strcmp(argv[a], "--method")) {
             rep.method = v == "auto" ? tsne::Method::automatic
                        : v == "exact" ? tsne::Method::exact
@@ -164,8 +199,9 @@ int main(int argc, char** argv) {
         }
     }
     std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in || D == 0 || (dims != 1 && dims != 2)) {
-        std::fprintf(stderr, "cannot open %s, or bad D / --dims\n", path.c_str());
+    if (!in || D == 0 || (dims != 1 && dims != 2) || (tweak.iterations != 0 && tweak.iterations < 300) ||
+        tweak.early_iterations > 250) {
+        std::fprintf(stderr, "cannot open %s, or bad D / --dims / --iterations (>= 300) / --early-iterations (<= 250)\n", path.c_str());
         return 1;
     }
     const auto bytes = static_cast<std::size_t>(in.tellg());
@@ -177,7 +213,7 @@ int main(int argc, char** argv) {
     const tsne::MatrixRef<float> ref(X);
     RssSampler mem;
     std::printf("RSS after loading X: %.1f MB\n", status_mb("VmRSS"));
-    const int rc = dims == 1 ? run_e2e<1>(ref, threads, rep, out, mem) : run_e2e<2>(ref, threads, rep, out, mem);
+    const int rc = dims == 1 ? run_e2e<1>(ref, threads, rep, out, mem, tweak) : run_e2e<2>(ref, threads, rep, out, mem, tweak);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("peak RSS: VmHWM %.1f MB  getrusage %.1f MB\n", status_mb("VmHWM"),
