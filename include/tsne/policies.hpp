@@ -16,7 +16,9 @@
 //                      template <class T, class Exec>
 //                        Affinities<T> operator()(const KnnGraph<T>&, Exec&) const;
 //                      symmetric joint P (sum 1, zero diagonal) in CSR. Built in: Perplexity,
-//                      MultiscalePerplexity, Uniform.
+//                      MultiscalePerplexity, Uniform. Optional: an overload taking
+//                      KnnGraph<T>&& may consume the graph (prepare() moves it in; Perplexity
+//                      writes p_j|i over the distances and frees both arrays early).
 // InitPolicy       I:  template <class T, int Dims, class Exec>
 //                        void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y,
 //                                        std::uint64_t seed, Exec&) const;
