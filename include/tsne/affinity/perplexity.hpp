@@ -19,6 +19,28 @@
 
 namespace tsne {
 
+namespace detail {
+/// P from a policy's per-row conditionals (`policy.conditionals(g, cond, ex)` writes p_{j|i}
+/// into cond and returns the diagnostics), the graph left as it is.
+template <class Policy, class T, class Exec>
+Affinities<T> joint_affinities(const Policy& policy, const KnnGraph<T>& g, Exec& ex) {
+    std::vector<T> cond(g.n * g.k);
+    Affinities<T> out;
+    out.diagnostics = policy.conditionals(g, cond.data(), ex);
+    out.P = symmetrize(g.n, g.k, g.index, cond, ex);
+    return out;
+}
+/// The same, consuming the graph: p_{j|i} overwrite its distances, and index and weights go to
+/// symmetrize, which frees them once its pairs buffer is filled.
+template <class Policy, class T, class Exec>
+Affinities<T> joint_affinities_consuming(const Policy& policy, KnnGraph<T>&& g, Exec& ex) {
+    Affinities<T> out;
+    out.diagnostics = policy.conditionals(g, g.distance.data(), ex);
+    out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
+    return out;
+}
+}  // namespace detail
+
 struct Perplexity {
     double perplexity = 30;     ///< effective number of neighbours; larger = more global structure
     double tolerance = 1e-5;    ///< |entropy − log(perplexity)| accepted, in nats
@@ -91,21 +113,14 @@ struct Perplexity {
 
     template <class T, class Exec>
     Affinities<T> operator()(const KnnGraph<T>& g, Exec& ex) const {
-        std::vector<T> cond(g.n * g.k);
-        Affinities<T> out;
-        out.diagnostics = conditionals(g, cond.data(), ex);
-        out.P = symmetrize(g.n, g.k, g.index, cond, ex);
-        return out;
+        return detail::joint_affinities(*this, g, ex);
     }
 
     /// Consumes the graph: p_{j|i} is written over the distances it came from, and the graph's
     /// arrays are freed before P is sorted and compacted (prepare() uses this; same result).
     template <class T, class Exec>
     Affinities<T> operator()(KnnGraph<T>&& g, Exec& ex) const {
-        Affinities<T> out;
-        out.diagnostics = conditionals(g, g.distance.data(), ex);
-        out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
-        return out;
+        return detail::joint_affinities_consuming(*this, std::move(g), ex);
     }
 
     /// Calibrates every row of g and writes p_{j|i} to cond (N×k, row-major). cond may be
@@ -160,20 +175,13 @@ struct MultiscalePerplexity {
 
     template <class T, class Exec>
     Affinities<T> operator()(const KnnGraph<T>& g, Exec& ex) const {
-        std::vector<T> cond(g.n * g.k);
-        Affinities<T> out;
-        out.diagnostics = conditionals(g, cond.data(), ex);
-        out.P = symmetrize(g.n, g.k, g.index, cond, ex);
-        return out;
+        return detail::joint_affinities(*this, g, ex);
     }
 
     /// Consumes the graph, as Perplexity's rvalue overload does.
     template <class T, class Exec>
     Affinities<T> operator()(KnnGraph<T>&& g, Exec& ex) const {
-        Affinities<T> out;
-        out.diagnostics = conditionals(g, g.distance.data(), ex);
-        out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
-        return out;
+        return detail::joint_affinities_consuming(*this, std::move(g), ex);
     }
 
     /// p_{j|i} of every row into cond (which may be g.distance itself, as in Perplexity).
