@@ -105,13 +105,12 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
     const std::size_t nnz = P.row_ptr[n];
     std::vector<std::size_t>().swap(start);
     std::vector<std::size_t>().swap(unique);
-    // Trim one array at a time: the transient extra is one array of nnz entries.
-    tcol.resize(nnz);
-    tcol.shrink_to_fit();
-    tval.resize(nnz);
-    tval.shrink_to_fit();
-    P.col = std::move(tcol);
-    P.val = std::move(tval);
+    // Trim one array at a time: the transient extra is one array of nnz entries. (An explicit
+    // copy, not shrink_to_fit: that one swallows a failed allocation and silently keeps 2·N·k.)
+    P.col.assign(tcol.begin(), tcol.begin() + static_cast<std::ptrdiff_t>(nnz));
+    std::vector<std::uint32_t>().swap(tcol);
+    P.val.assign(tval.begin(), tval.begin() + static_cast<std::ptrdiff_t>(nnz));
+    std::vector<T>().swap(tval);
     return P;
 }
 }  // namespace detail
