@@ -13,8 +13,7 @@
 namespace tsne {
 
 namespace detail {
-template <class T>
-void check_conditionals(std::size_t n, std::size_t k, std::size_t n_idx, std::size_t n_cond) {
+inline void check_conditionals(std::size_t n, std::size_t k, std::size_t n_idx, std::size_t n_cond) {
     if (n_idx != checked_mul(n, k, "symmetrize") || n_cond != n * k)
         fail("symmetrize: expected N x k = ", n, " x ", k, " = ", n * k, " indices and weights, got ", n_idx, " and ",
              n_cond);
@@ -121,7 +120,7 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
 template <class T, class Exec>
 Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>& idx, const std::vector<T>& cond,
                   Exec& ex) {
-    detail::check_conditionals<T>(n, k, idx.size(), cond.size());
+    detail::check_conditionals(n, k, idx.size(), cond.size());
     return detail::symmetrize_into(n, k, idx.data(), cond.data(), ex, [] {});
 }
 
@@ -129,7 +128,7 @@ Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>
 /// sorted and compacted (lower peak memory). Identical result.
 template <class T, class Exec>
 Csr<T> symmetrize(std::size_t n, std::size_t k, std::vector<std::uint32_t>&& idx, std::vector<T>&& cond, Exec& ex) {
-    detail::check_conditionals<T>(n, k, idx.size(), cond.size());
+    detail::check_conditionals(n, k, idx.size(), cond.size());
     std::vector<std::uint32_t> own_idx = std::move(idx);
     std::vector<T> own_cond = std::move(cond);
     return detail::symmetrize_into(n, k, own_idx.data(), own_cond.data(), ex, [&] {
