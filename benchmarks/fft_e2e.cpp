@@ -100,6 +100,7 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
     opts.threads = threads;
     if (tweak.iterations > 0) opts.iterations = tweak.iterations;
     if (tweak.early_iterations >= 0) opts.early_exaggeration_iterations = tweak.early_iterations;
+    if (tweak.final_momentum > 0) opts.final_momentum = tweak.final_momentum;
     tsne::MomentumGains optimizer;
     if (tweak.max_step >= 0) optimizer.max_step_norm = tweak.max_step;
     const double m0 = mem.now();
@@ -114,11 +115,9 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
         if (s.iteration % 50 == 0) std::fprintf(stderr, "iter %d  %.2f s  KL %.4f\n", s.iteration, last, s.kl);
     };
     const double m_opt = mem.now();
-    if (tweak.final_lr_scale > 0 || tweak.final_momentum > 0) {  // the standard schedule, normal phase changed
+    if (tweak.final_lr_scale > 0) {  // the standard schedule with the normal phase's learning rate scaled
         tsne::Phase fin = opts.final_phase();
-        if (tweak.final_lr_scale > 0)
-            fin.learning_rate = tweak.final_lr_scale * fin.learning_rate_for(static_cast<std::size_t>(X.rows()));
-        if (tweak.final_momentum > 0) fin.momentum = tweak.final_momentum;
+        fin.learning_rate = tweak.final_lr_scale * fin.learning_rate_for(static_cast<std::size_t>(X.rows()));
         run.optimize(opts.early_exaggeration_iterations, opts.early_phase(), cb);
         run.optimize(opts.normal_iterations(), fin, cb);
     } else {
