@@ -25,6 +25,34 @@ struct Csr {
     }
 };
 
+/// P with its points renumbered: row and column i of the result are row and column order[i] of
+/// P; inv is order's inverse (inv[order[i]] == i). Each row keeps its entries in their sequence
+/// (only the column labels change), so a sum along a row has the same bits in either numbering,
+/// and renumbering back restores P exactly (ascending columns included).
+template <class T, class Exec>
+Csr<T> permuted(const Csr<T>& P, const std::vector<std::uint32_t>& order, const std::vector<std::uint32_t>& inv,
+                Exec& ex) {
+    const std::size_t n = P.n;
+    Csr<T> out;
+    out.n = n;
+    out.row_ptr.resize(n + 1);
+    out.col.resize(P.col.size());
+    out.val.resize(P.val.size());
+    out.row_ptr[0] = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        out.row_ptr[i + 1] = out.row_ptr[i] + (P.row_ptr[order[i] + 1] - P.row_ptr[order[i]]);
+    ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+            const std::size_t src = P.row_ptr[order[i]], dst = out.row_ptr[i], len = out.row_ptr[i + 1] - dst;
+            for (std::size_t k = 0; k < len; ++k) {
+                out.col[dst + k] = inv[P.col[src + k]];
+                out.val[dst + k] = P.val[src + k];
+            }
+        }
+    });
+    return out;
+}
+
 /// What the σ search found: reported, never thrown.
 struct AffinityDiagnostics {
     std::size_t neighbors = 0;          ///< k used per point

@@ -79,5 +79,12 @@ struct has_set_dof : std::false_type {};
 template <class S>
 struct has_set_dof<S, std::void_t<decltype(std::declval<S&>().set_dof(1.0))>> : std::true_type {};
 
+/// True when an optimizer state can renumber its points (permute(const std::uint32_t* order)).
+template <class S, class = void>
+struct has_permute : std::false_type {};
+template <class S>
+struct has_permute<S, std::void_t<decltype(std::declval<S&>().permute(std::declval<const std::uint32_t*>()))>>
+    : std::true_type {};
+
 }  // namespace detail
 }  // namespace tsne

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "../simd/compat.hpp"
 #include "types.hpp"
@@ -48,6 +49,17 @@ public:
         TSNE_ASSERT(static_cast<std::size_t>(m.rows()) == n_ && m.cols() == Dims);
         for (std::size_t i = 0; i < n_; ++i)
             for (int d = 0; d < Dims; ++d) coord(d)[i] = m(static_cast<Eigen::Index>(i), d);
+    }
+    /// This embedding with its points renumbered: point i of the result is point order[i] here
+    /// (order: a permutation of 0..N-1).
+    Embedding permuted(const std::uint32_t* order) const {
+        Embedding out(n_);
+        for (int d = 0; d < Dims; ++d) {
+            const T* src = coord(d);
+            T* dst = out.coord(d);
+            for (std::size_t i = 0; i < n_; ++i) dst[i] = src[order[i]];
+        }
+        return out;
     }
     bool operator==(const Embedding& o) const { return n_ == o.n_ && data_ == o.data_; }
 

@@ -6,6 +6,8 @@
 // which keeps outliers from exploding early on.
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 
 #include "../detail/binary_io.hpp"
 #include "../detail/embedding.hpp"
@@ -71,6 +73,15 @@ struct MomentumGains {
                 for (std::size_t i = 0; i < gains.size(); ++i)
                     if (!std::isfinite(update.coord(d)[i]) || !(gains.coord(d)[i] > 0) || !std::isfinite(gains.coord(d)[i]))
                         detail::fail("run state: optimizer update or gain of point ", i, " is not finite/positive");
+        }
+
+        /// Renumbers the points (Run's cache-friendly reordering): point i afterwards is point
+        /// order[i] before. Optional for an optimizer: without it Run keeps the input order.
+        /// Leaves the state unchanged when it throws (both copies are made before either is kept).
+        void permute(const std::uint32_t* order) {
+            Embedding<T, Dims> u = update.permuted(order), g = gains.permuted(order);
+            update = std::move(u);
+            gains = std::move(g);
         }
 
         double gain_up, gain_down, min_gain, max_step_norm;
