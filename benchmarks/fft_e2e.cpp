@@ -7,7 +7,8 @@
 // --iterations sets the total (the first 250 stay exaggerated); --probes sets IVF's probes; --knn
 // exact forces the exact GEMM search; --final-lr-scale multiplies the automatic learning rate of
 // the unexaggerated phase and --final-momentum replaces its momentum; --max-step sets
-// MomentumGains::max_step_norm (0 = no clip); --early-iterations the exaggerated iterations. They exist to separate the causes of a quality change with N.
+// MomentumGains::max_step_norm (0 = no clip); --early-iterations the exaggerated iterations;
+// --reorder the renumbering period (Options::reorder: -1 auto, 0 never). They exist to separate the causes of a quality change with N.
 //
 // The default method is fft (the run this benchmark was written for); auto shows the library's
 // own choice. Prints the phase times (neighbours, affinities, init, optimisation), the wall time,
@@ -88,7 +89,7 @@ private:
 
 /// Departures from the defaults, for experiments (each off unless given).
 struct Tweaks {
-    int iterations = 0, early_iterations = -1;
+    int iterations = 0, early_iterations = -1, reorder = -1;
     double final_lr_scale = 0, final_momentum = 0, max_step = -1;
     tsne::AutoNeighbors knn;
 };
@@ -101,6 +102,7 @@ int run_e2e(const tsne::MatrixRef<float>& X, unsigned threads, const tsne::AutoR
     if (tweak.iterations > 0) opts.iterations = tweak.iterations;
     if (tweak.early_iterations >= 0) opts.early_exaggeration_iterations = tweak.early_iterations;
     if (tweak.final_momentum > 0) opts.final_momentum = tweak.final_momentum;
+    opts.reorder = tweak.reorder;
     tsne::MomentumGains optimizer;
     if (tweak.max_step >= 0) optimizer.max_step_norm = tweak.max_step;
     const double m0 = mem.now();
@@ -163,7 +165,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr,
                      "usage: %s PATH.bin D [--threads T] [--out emb.csv] [--method auto|exact|bh|fft] [--dims 1|2] "
                      "[--nodes P] [--width W] [--iterations N] [--probes P] [--knn auto|exact] [--final-lr-scale S] [--final-momentum M] [--max-step S] "
-                     "[--early-iterations E]\n",
+                     "[--early-iterations E] [--reorder K]\n",
                      argv[0]);
         return 2;
     }
@@ -186,6 +188,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[a], "--final-momentum")) tweak.final_momentum = std::atof(v.c_str());
         else if (!std::strcmp(argv[a], "--max-step")) tweak.max_step = std::atof(v.c_str());
         else if (!std::strcmp(argv[a], "--early-iterations")) tweak.early_iterations = std::atoi(v.c_str());
+        else if (!std::strcmp(argv[a], "--reorder")) tweak.reorder = std::atoi(v.c_str());
         else if (!std::strcmp(argv[a], "--iterations")) tweak.iterations = std::atoi(v.c_str());
         else if (!std::strcmp(argv[a], "--probes"))
             tweak.knn.approximate.probes = static_cast<std::size_t>(std::atol(v.c_str()));

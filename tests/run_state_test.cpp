@@ -11,9 +11,9 @@ namespace {
 /// 80 iterations (40 exaggerated) in one go, and the same interrupted after `split` iterations by
 /// save + load into a fresh Run: the two embeddings, and the optimizer's buffers, must be equal.
 template <int Dims, class T>
-void check_resume(const tsne::AutoRepulsion& rep, int split, unsigned threads_after = 2) {
+void check_resume(const tsne::AutoRepulsion& rep, int split, unsigned threads_after = 2, int reorder = 0) {
     const auto X = testing::clusters<T>(600, 12, 4, 19);
-    auto make = [&] { return tsne::embed<Dims>(X).threads(2).repulsion(rep).prepare(); };
+    auto make = [&] { return tsne::embed<Dims>(X).threads(2).reorder(reorder).repulsion(rep).prepare(); };
     const tsne::Phase early = tsne::exaggerated(12.0), late = tsne::normal();
     auto whole = make();
     whole.optimize(40, early).optimize(40, late);
@@ -25,6 +25,7 @@ void check_resume(const tsne::AutoRepulsion& rep, int split, unsigned threads_af
         first.save(file);
         auto resumed = decltype(first)::load(file, rep, {}, threads_after);
         CHECK(resumed.iteration() == split);
+        CHECK(resumed.reorder() == reorder);
         CHECK(resumed.repulsion().chosen == whole.repulsion().chosen);
         resumed.optimize(40 - split, early).optimize(40, late);
         CHECK(resumed.embedding() == whole.embedding());
@@ -53,6 +54,44 @@ TEST_CASE("run state: save, load and continue equals one uninterrupted run, bit 
     check_resume<2, float>(method(tsne::Method::fft), 61, 1);
     check_resume<1, double>(method(tsne::Method::fft), 50);
     check_resume<2, double>(tsne::AutoRepulsion{}, 45);      // automatic: Exact below 1,000 points
+    // With the points renumbered every few iterations: the numbering in use is saved too.
+    check_resume<2, float>(method(tsne::Method::barnes_hut), 23, 3, 7);
+    check_resume<2, float>(method(tsne::Method::fft), 52, 1, 10);
+    check_resume<3, double>(method(tsne::Method::barnes_hut), 30, 2, 6);
+}
+
+TEST_CASE("run state: version 1 files (before the point numbering was saved) still load, a bad numbering is refused") {
+    const auto X = testing::clusters<float>(200, 5, 2, 6);
+    auto run = tsne::embed<2>(X).threads(1).reorder(0).prepare();
+    run.optimize(5);
+    std::stringstream v2;
+    run.save(v2);
+    const std::string bytes = v2.str();
+    using Run2f = decltype(run);
+    // Version 1 = version 2 without the reorder period, the "ORDR" tag and the order's length.
+    const std::size_t after_dof = 8 + 4 * 4 + 8 + 4 + 4 + 8;
+    std::string v1 = bytes.substr(0, after_dof) + bytes.substr(after_dof + 4 + 4 + 8);
+    v1[8] = 1;  // the version (little-endian u32 after the 8-byte signature)
+    std::stringstream f1(v1);
+    auto old = Run2f::load(f1);
+    CHECK(old.embedding() == run.embedding());
+    CHECK(old.reorder() == 0);
+    // A renumbered run's order must be a permutation.
+    auto renum = tsne::embed<2>(X).threads(1).reorder(2).prepare();
+    renum.optimize(5);
+    std::stringstream good;
+    renum.save(good);
+    std::string bad = good.str();
+    const std::size_t order_at = after_dof + 4 + 4 + 8;
+    bad.replace(order_at + 4, 4, bad.substr(order_at, 4));  // point 1 := point 0
+    std::stringstream corrupt(bad);
+    CHECK_THROWS_WITH_AS(Run2f::load(corrupt), doctest::Contains("not a permutation"), tsne::invalid_argument);
+    std::stringstream fine(good.str());
+    auto back = Run2f::load(fine);
+    CHECK(back.embedding() == renum.embedding());
+    back.optimize(4);
+    renum.optimize(4);
+    CHECK(back.embedding() == renum.embedding());
 }
 
 TEST_CASE("run state: dof is saved and restored with the run") {
@@ -105,7 +144,8 @@ TEST_CASE("run state: truncated, foreign and mismatched files are clear errors")
     CHECK_THROWS_WITH_AS(Run2d::load(asdouble), doctest::Contains("4-byte"), tsne::invalid_argument);
     // A corrupted column index is caught.
     std::string bad = bytes;
-    const std::size_t header = 8 + 4 * 4 + 8 + 4 + 4 + 8 + 4 + 8 + static_cast<std::size_t>(X.rows() + 1) * 8;  // to P's columns
+    // To P's columns (reorder, "ORDR" and an empty order's length come before P).
+    const std::size_t header = 8 + 4 * 4 + 8 + 4 + 4 + 8 + (4 + 4 + 8) + 4 + 8 + static_cast<std::size_t>(X.rows() + 1) * 8;
     bad[header + 3] = '\x7f';
     std::stringstream corrupt(bad);
     CHECK_THROWS_WITH_AS(Run2f::load(corrupt), doctest::Contains("bad affinity"), tsne::invalid_argument);

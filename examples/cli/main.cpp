@@ -1041,9 +1041,9 @@ LoadedRun load_state(const Config& c) {
     if (got < 8 || std::memcmp(head, "TSNERUN", 8) != 0)
         throw tsnex::io_error(path + ": not a run-state file (one written by tsne --save-state)");
     if (got < sizeof head) throw tsnex::io_error(path + ": truncated run-state file (" + std::to_string(got) + " bytes)");
-    if (field[0] != 1)
+    if (field[0] != 1 && field[0] != 2)
         throw tsnex::io_error(path + ": run-state format version " + std::to_string(field[0]) +
-                              "; this program reads version 1");
+                              "; this program reads versions 1 and 2");
     if (field[1] != 0x01020304u) throw tsnex::io_error(path + ": run state written on a machine with another byte order");
     const std::uint32_t size = field[2], dims = field[3];
     if ((size != 4 && size != 8) || dims < 1 || dims > 3)

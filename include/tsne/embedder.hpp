@@ -70,6 +70,8 @@ public:
     Embedder& seed(std::uint64_t s) { options_.seed = s; return *this; }
     Embedder& threads(unsigned n) { options_.threads = n; return *this; }
     Embedder& kl_every(int n) { options_.kl_every = n; return *this; }
+    /// Renumbering period (Options::reorder): -1 auto, 0 never.
+    Embedder& reorder(int every) { options_.reorder = every; return *this; }
     Embedder& options(const Options& o) { options_ = o; return *this; }
     const Options& options() const noexcept { return options_; }
 

@@ -38,7 +38,11 @@
 //                        state(const O&, std::size_t n);
 //                        template <class Exec> void step(Embedding<T, Dims>& Y,
 //                             const Embedding<T, Dims>& grad, double lr, double momentum, Exec&);
-//                      };  Built in: MomentumGains.
+//                        void permute(const std::uint32_t* order);     // optional
+//                      };  Built in: MomentumGains. permute (new point i = old point order[i])
+//                      lets the Run renumber its points (Options::reorder); without it the Run
+//                      never renumbers. A repulsion state must not keep per-point data from one
+//                      call to the next, since the points may be renumbered in between.
 // Executor         E:  unsigned threads() const;
 //                      template <class F> void parallel_for(std::size_t n, std::size_t block, F&& fn);
 //                      fn(begin, end) once per fixed block. Built in: Executor (std::thread pool).

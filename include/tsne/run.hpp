@@ -36,6 +36,7 @@
 #include "parallel/executor.hpp"
 #include "policies.hpp"
 #include "status.hpp"
+#include "tree/space_tree.hpp"
 
 namespace tsne {
 
@@ -109,14 +110,48 @@ public:
     /// Iterations completed so far.
     int iteration() const noexcept { return iteration_; }
     std::size_t size() const noexcept { return Y_.size(); }
-    /// The embedding, N x Dims row-major.
-    RowMatrix<T> embedding() const { return Y_.to_matrix(); }
-    const Embedding<T, Dims>& coordinates() const noexcept { return Y_; }
-    const Affinities<T>& affinities() const noexcept { return aff_; }
+    /// The embedding, N x Dims row-major, in the input's point order.
+    RowMatrix<T> embedding() const {
+        check_usable();
+        return Y_.to_matrix();
+    }
+    /// The embedding (SoA) and P, in the input's point order: the renumbering below is internal
+    /// to optimize().
+    const Embedding<T, Dims>& coordinates() const {
+        check_usable();
+        return Y_;
+    }
+    const Affinities<T>& affinities() const {
+        check_usable();
+        return aff_;
+    }
+
+    /// Cache-friendly renumbering: every `every` iterations (counted from iteration 0 over all
+    /// optimize() calls) the points are renumbered by the Morton order of the current embedding,
+    /// so P's rows, the attractive gather's reads of neighbours and the trees' inputs walk memory
+    /// in step (0.6x the time per iteration at 1,000,000 points: docs/scaling.md). 0 = never. The
+    /// renumbering is invisible outside the loop: callbacks, embedding(), coordinates(),
+    /// affinities() and save() see the input's order. It changes rounding only (the tree's and the
+    /// re-centring's summation order), so results differ from a run without it in the last bits;
+    /// for a given setting they are still the same on any thread count and after save/load.
+    /// Needs Dims <= 3 and an optimizer state with permute() (MomentumGains has it).
+    void set_reorder(int every) {
+        if (every < 0) detail::fail("reorder must be >= 0, got ", every);
+        if (every > 0 && !can_reorder)
+            detail::fail("reorder = ", every, " needs Dims <= 3 and an optimizer state with permute(order); got ", Dims,
+                         "-D", detail::has_permute<opt_state>::value ? "" : " and an optimizer without permute");
+        reorder_every_ = every;
+    }
+    int reorder() const noexcept { return reorder_every_; }
+    /// Whether this Run type can renumber its points (see set_reorder).
+    static constexpr bool can_reorder = Dims <= 3 && detail::has_permute<typename Optimizer::template state<T, Dims>>::value;
     /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
     const typename Repulsion::template state<T, Dims>& repulsion() const noexcept { return rep_; }
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
-    double kl() const { return kl_divergence(aff_.P, Y_, *ex_, dof_); }
+    double kl() const {
+        check_usable();
+        return kl_divergence(aff_.P, Y_, *ex_, dof_);
+    }
     /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
     /// tails, finer clusters. Applies to attraction, repulsion and KL from the next iteration on.
     void set_dof(double alpha) {
@@ -140,6 +175,7 @@ public:
     void save(std::ostream& os) const {
         static_assert(detail::has_state_io<typename Optimizer::template state<T, Dims>>::value,
                       "the optimizer's state has no save/load: it cannot be saved");
+        check_usable();
         detail::write_array(os, state_magic, 8);
         for (std::uint32_t v : {state_version, std::uint32_t{0x01020304u}, std::uint32_t(sizeof(T)), std::uint32_t(Dims)})
             detail::write_pod(os, v);
@@ -147,6 +183,10 @@ public:
         detail::write_pod(os, static_cast<std::int32_t>(iteration_));
         detail::write_pod(os, static_cast<std::int32_t>(kl_every_));
         detail::write_pod(os, dof_);
+        detail::write_pod(os, static_cast<std::int32_t>(reorder_every_));
+        detail::write_tag(os, "ORDR");
+        detail::write_pod(os, static_cast<std::uint64_t>(order_.size()));
+        detail::write_array(os, order_.data(), order_.size());
         const Csr<T>& P = aff_.P;
         detail::write_tag(os, "PCSR");
         detail::write_pod(os, static_cast<std::uint64_t>(P.nnz()));
@@ -172,7 +212,8 @@ public:
         detail::read_array(is, magic, 8, "the file signature");
         if (!std::equal(magic, magic + 8, state_magic)) detail::fail("run state: not a tsne run-state file");
         const auto version = detail::read_pod<std::uint32_t>(is, "the format version");
-        if (version != state_version) detail::fail("run state: format version ", version, ", this library reads ", state_version);
+        if (version != 1 && version != state_version)
+            detail::fail("run state: format version ", version, ", this library reads 1 to ", state_version);
         if (detail::read_pod<std::uint32_t>(is, "the byte-order mark") != 0x01020304u)
             detail::fail("run state: written on a machine with another byte order");
         const auto size_t_ = detail::read_pod<std::uint32_t>(is, "the value size");
@@ -186,6 +227,23 @@ public:
         const auto dof = detail::read_pod<double>(is, "dof");
         if (n == 0 || n >= (std::uint64_t{1} << 32) || iteration < 0 || kl_every < 0)
             detail::fail("run state: bad header (points ", n, ", iteration ", iteration, ", kl_every ", kl_every, ")");
+        std::int32_t reorder = 0;
+        std::vector<std::uint32_t> order;
+        if (version >= 2) {  // version 1 files predate the renumbering: never renumbered
+            reorder = detail::read_pod<std::int32_t>(is, "reorder");
+            if (reorder < 0 || (reorder > 0 && !can_reorder)) detail::fail("run state: bad reorder ", reorder);
+            detail::read_tag(is, "ORDR");
+            const auto len = detail::read_pod<std::uint64_t>(is, "the point order's length");
+            if (len != 0 && len != n) detail::fail("run state: a point order of ", len, " for ", n, " points");
+            detail::require_bytes(is, len * 4, "the point order");
+            order.resize(static_cast<std::size_t>(len));
+            detail::read_array(is, order.data(), order.size(), "the point order");
+            std::vector<char> seen(order.size(), 0);
+            for (std::uint32_t v : order) {
+                if (v >= n || seen[v]) detail::fail("run state: the point order is not a permutation (", v, ")");
+                seen[v] = 1;
+            }
+        }
         Affinities<T> aff;
         Csr<T>& P = aff.P;
         P.n = static_cast<std::size_t>(n);
@@ -210,6 +268,8 @@ public:
         Run run(std::move(aff), std::move(Y), repulsion, optimizer, threads, kl_every);
         run.iteration_ = iteration;
         run.set_dof(dof);
+        run.reorder_every_ = reorder;
+        run.order_ = std::move(order);
         run.opt_.load(is);
         detail::read_tag(is, "REPL");
         if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) run.rep_.load(is);
@@ -233,6 +293,7 @@ private:
                       "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
                       "callable with it; see tsne/policies.hpp");
         if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        leave_order();  // an earlier restore that ran out of memory: retry it (throws, changing nothing)
         Phase phase = phase_at(iteration_ + 1);
         check_phase(phase);
         stopped_ = false;
@@ -245,6 +306,25 @@ private:
         s.momentum = phase.momentum;
         s.Y = &Y_;
         (detail::call_begin(cbs, s), ...);
+        enter_order();
+        try {
+            run_iterations(iterations, phase, phase_at, t0, s, cbs...);
+        } catch (...) {
+            leave_order();
+            throw;
+        }
+        leave_order();
+        view_ = Embedding<T, Dims>{};
+        s.Y = &Y_;
+        s.seconds = detail::seconds_since(t0);
+        timings.optimization += s.seconds;
+        (detail::call_end(cbs, s), ...);
+        return *this;
+    }
+
+    template <class PhaseAt, class... Callbacks>
+    void run_iterations(int iterations, Phase phase, const PhaseAt& phase_at, std::chrono::steady_clock::time_point t0,
+                        status_type& s, Callbacks&... cbs) {
         for (int t = 0; t < iterations && !stopped_; ++t) {
             const int next = iteration_ + 1;
             if (t > 0) {
@@ -258,6 +338,7 @@ private:
             const bool want_kl = (kl_every_ > 0 && next % kl_every_ == 0) || t + 1 == iterations ||
                                  (detail::call_wants_kl(cbs, next) || ...);
             double kl = std::numeric_limits<double>::quiet_NaN();
+            if (reorder_every_ > 0 && iteration_ % reorder_every_ == 0) reorder_now();
             step(phase.exaggeration, lr, phase.momentum, want_kl ? &kl : nullptr);
             iteration_ = next;
             if (want_kl) last_kl_ = kl;
@@ -265,14 +346,82 @@ private:
             s.phase_iteration = t + 1;
             s.kl = kl;
             s.seconds = detail::seconds_since(t0);
+            if constexpr (sizeof...(Callbacks) > 0) s.Y = &input_order_view();
             bool stop = false;
             ((stop = detail::call_iteration(cbs, s) || stop), ...);
             stopped_ = stop;
         }
-        s.seconds = detail::seconds_since(t0);
-        timings.optimization += s.seconds;
-        (detail::call_end(cbs, s), ...);
-        return *this;
+    }
+
+    // ---- point renumbering (set_reorder) -------------------------------------------------------
+    // Outside optimize() P, Y and the optimizer's state are in the input's order; order_ keeps the
+    // numbering the loop last used (internal point i = input point order_[i]; empty = identity), so
+    // the next optimize() and a loaded run continue with the same bits.
+    using opt_state = typename Optimizer::template state<T, Dims>;
+
+    static std::vector<std::uint32_t> inverse(const std::vector<std::uint32_t>& order) {
+        std::vector<std::uint32_t> inv(order.size());
+        for (std::size_t i = 0; i < order.size(); ++i) inv[order[i]] = static_cast<std::uint32_t>(i);
+        return inv;
+    }
+    /// Point i afterwards is point rel[i] before, in P, Y and the optimizer (inv: rel's inverse).
+    /// Everything new is built before anything is replaced: an exception changes nothing.
+    void renumber(const std::vector<std::uint32_t>& rel, const std::vector<std::uint32_t>& inv) {
+        if constexpr (can_reorder) {
+            Csr<T> P = permuted(aff_.P, rel, inv, *ex_);
+            Embedding<T, Dims> Y = Y_.permuted(rel.data());
+            opt_.permute(rel.data());
+            aff_.P = std::move(P);
+            Y_ = std::move(Y);
+        }
+    }
+    void enter_order() {
+        if (order_.empty()) return;
+        renumber(order_, inverse(order_));
+        internal_ = true;
+    }
+    /// Back to the input's order. Should that fail (memory), the run stays renumbered, consistent,
+    /// and refuses to answer in the wrong order (check_usable) until optimize() retries this.
+    void leave_order() {
+        if (!internal_) return;
+        renumber(inverse(order_), order_);
+        internal_ = false;
+    }
+    void check_usable() const {
+        if (internal_)
+            detail::throw_with<runtime_error>("the run's points are still renumbered: restoring the input's order ran "
+                                              "out of memory; call optimize() (0 iterations will do) to retry");
+    }
+    /// Renumbers by the Morton order of the current embedding (the space tree's sort).
+    void reorder_now() {
+        if constexpr (can_reorder) {
+            const std::size_t n = Y_.size();
+            std::vector<std::uint32_t> rel;
+            {
+                tree::SpaceTree<T, Dims> tree;
+                tree.build(Y_, *ex_, n, n);  // one leaf: the Morton sort only
+                rel = tree.order();
+            }
+            std::vector<std::uint32_t> next(n);
+            for (std::size_t i = 0; i < n; ++i) next[i] = order_.empty() ? rel[i] : order_[rel[i]];
+            renumber(rel, inverse(rel));
+            order_.swap(next);
+            internal_ = true;
+        }
+    }
+    /// The embedding in the input's order, for callbacks (Y_ itself when not renumbered).
+    const Embedding<T, Dims>& input_order_view() {
+        if (!internal_) return Y_;
+        if (view_.size() != Y_.size()) view_ = Embedding<T, Dims>(Y_.size());
+        // Each i writes its own slot order_[i]: blocks never collide, any thread count.
+        ex_->parallel_for(Y_.size(), 16384, [&](std::size_t b, std::size_t e) {
+            for (int d = 0; d < Dims; ++d) {
+                const T* y = Y_.coord(d);
+                T* v = view_.coord(d);
+                for (std::size_t i = b; i < e; ++i) v[order_[i]] = y[i];
+            }
+        });
+        return view_;
     }
 
     void step(double exaggeration, double lr, double momentum, double* kl_out) {
@@ -324,7 +473,7 @@ private:
     }
 
     static constexpr char state_magic[8] = {'T', 'S', 'N', 'E', 'R', 'U', 'N', '\0'};
-    static constexpr std::uint32_t state_version = 1;
+    static constexpr std::uint32_t state_version = 2;
 
     std::unique_ptr<Executor> ex_;
     Affinities<T> aff_;
@@ -337,6 +486,10 @@ private:
     bool stopped_ = false;
     double last_kl_ = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> part_;
+    int reorder_every_ = 0;
+    std::vector<std::uint32_t> order_;
+    bool internal_ = false;  ///< P, Y and the optimizer are in order_'s numbering (inside optimize())
+    Embedding<T, Dims> view_;
 };
 
 namespace detail {
@@ -364,6 +517,9 @@ Run<T, Dims, Repulsion, Optimizer> make_run(Affinities<T> aff, Embedding<T, Dims
     Run<T, Dims, Repulsion, Optimizer> run(std::move(aff), std::move(Y), repulsion, optimizer, options.threads,
                                            options.kl_every);
     run.set_dof(options.dof);
+    // Auto renumbers only where this Run type can; an explicit period it cannot honour is an error.
+    const int reorder = options.reorder_for(run.size());
+    if (options.reorder >= 0 || decltype(run)::can_reorder) run.set_reorder(reorder);
     run.timings = tm;
     return run;
 }

@@ -18,16 +18,17 @@ enum class Stage { prepare_and_fit, optimize_only };
 
 template <int Dims>
 struct Trial {
-    Trial(tsne::Method m, unsigned t) : method(m), threads(t) {}
+    Trial(tsne::Method m, unsigned t, int r = -1) : method(m), threads(t), reorder(r) {}
     tsne::RowMatrix<float> X = testing::clusters<float>(100, 5, 3, 31);
     tsne::Method method;
     unsigned threads;
+    int reorder;  ///< Options::reorder: -1 (auto) is off at this size
 
     auto builder() const {
         tsne::AutoRepulsion rep;
         rep.method = method;
         return tsne::embed<Dims>(X).perplexity(10).threads(threads).iterations(8).early_exaggeration_iterations(4)
-            .repulsion(rep);
+            .reorder(reorder).repulsion(rep);
     }
     bool fit() const { return builder().fit().allFinite(); }
 };
@@ -85,16 +86,22 @@ TEST_CASE("bad_alloc: a failed allocation anywhere in prepare + fit reaches the 
     CHECK(sweep_fit(Trial<3>(tsne::Method::barnes_hut, 3)) > 20);
 }
 
+TEST_CASE("bad_alloc: with the points renumbered every 2 iterations, too") {
+    CHECK(sweep_fit(Trial<2>(tsne::Method::barnes_hut, 3, 2)) > 20);
+    CHECK(sweep_fit(Trial<1>(tsne::Method::fft, 2, 3)) > 20);
+}
+
 TEST_CASE("bad_alloc: a Run whose optimize() hit bad_alloc stays usable and gives finite results") {
+    for (int reorder : {-1, 2})
     for (auto m : {tsne::Method::exact, tsne::Method::barnes_hut, tsne::Method::fft}) {
-        INFO(std::string(tsne::method_name(m)));
-        const Trial<2> t(m, 3);
+        INFO(std::string(tsne::method_name(m)), ", reorder ", reorder);
+        const Trial<2> t(m, 3, reorder);
         auto run = t.builder().prepare();
         fault::reset_count();
         run.optimize(4, tsne::exaggerated(12));
         const long per_call = fault::allocations();
         REQUIRE(per_call > 0);
-        int failures = 0;
+        int failures = 0, stuck = 0;
         for (long k = 1; k <= per_call; ++k) {
             const int before = run.iteration();
             fault::arm(k);
@@ -110,9 +117,20 @@ TEST_CASE("bad_alloc: a Run whose optimize() hit bad_alloc stays usable and give
             CHECK(testing::other_threads_idle());
             CHECK(run.iteration() >= before);
             CHECK(run.iteration() <= before + 4);
+            if (threw) {  // answers in the input's order, or refuses until optimize() restores it
+                bool finite = false, refused = false;
+                try {
+                    finite = run.embedding().allFinite();
+                } catch (const tsne::runtime_error& e) {
+                    refused = std::string(e.what()).find("still renumbered") != std::string::npos;
+                    stuck += refused;
+                }
+                CHECK((finite || refused));
+            }
             run.optimize(3);  // still usable
             CHECK(run.embedding().allFinite());
         }
         CHECK(failures > 0);
+        CHECK((reorder > 0) == (stuck > 0));  // only a renumbered run can fail to restore its order
     }
 }
