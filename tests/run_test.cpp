@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include <string>
 
 #include "helpers.hpp"
@@ -309,6 +311,30 @@ TEST_CASE("run: renumbering the points (reorder) is invisible, for every method 
     check_reorder_invisible<2, double>(tsne::Method::fft, 10);
     check_reorder_invisible<1, double>(tsne::Method::fft, 3);
     check_reorder_invisible<3, float>(tsne::Method::barnes_hut, 6);
+}
+
+TEST_CASE("run: inside a callback of a renumbered run, embedding() and kl() answer in input order, the rest refuses") {
+    const auto X = testing::clusters<float>(300, 6, 3, 5);
+    auto run = tsne::embed<2>(X).perplexity(10).threads(2).reorder(3).prepare();
+    int checked = 0;
+    auto cb = [&](const tsne::Status<float, 2>& s) {
+        if (s.iteration < 4) return;  // renumbered from iteration 3 on
+        CHECK(run.embedding() == s.embedding());
+        CHECK(std::isfinite(run.kl()));
+        CHECK_THROWS_WITH_AS(run.affinities(), doctest::Contains("renumbered while optimize() runs"),
+                             tsne::runtime_error);
+        std::ostringstream os;
+        CHECK_THROWS_WITH_AS(run.save(os), doctest::Contains("inside a callback use Status::Y or embedding()"),
+                             tsne::runtime_error);
+        ++checked;
+    };
+    run.optimize(6, tsne::exaggerated(12), cb);
+    CHECK(checked == 3);
+    const double kl_after = run.kl();
+    std::ostringstream os;
+    run.save(os);  // after optimize(): input order again
+    CHECK(std::isfinite(kl_after));
+    CHECK(run.optimize(0).iteration() == 6);
 }
 
 TEST_CASE("run: with reorder on, thread counts and interrupted phases give the same bits") {

@@ -112,8 +112,11 @@ public:
     std::size_t size() const noexcept { return Y_.size(); }
     /// The embedding, N x Dims row-major, in the input's point order.
     RowMatrix<T> embedding() const {
-        check_usable();
-        return Y_.to_matrix();
+        if (!internal_) return Y_.to_matrix();
+        RowMatrix<T> M(static_cast<Eigen::Index>(Y_.size()), Dims);  // renumbered (inside a callback)
+        for (std::size_t i = 0; i < Y_.size(); ++i)
+            for (int d = 0; d < Dims; ++d) M(static_cast<Eigen::Index>(order_[i]), d) = Y_.coord(d)[i];
+        return M;
     }
     /// The embedding (SoA) and P, in the input's point order: the renumbering below is internal
     /// to optimize().
@@ -129,11 +132,13 @@ public:
     /// Cache-friendly renumbering: every `every` iterations (counted from iteration 0 over all
     /// optimize() calls) the points are renumbered by the Morton order of the current embedding,
     /// so P's rows, the attractive gather's reads of neighbours and the trees' inputs walk memory
-    /// in step (0.6x the time per iteration at 1,000,000 points: docs/scaling.md). 0 = never. The
-    /// renumbering is invisible outside the loop: callbacks, embedding(), coordinates(),
-    /// affinities() and save() see the input's order. It changes rounding only (the tree's and the
-    /// re-centring's summation order), so results differ from a run without it in the last bits;
-    /// for a given setting they are still the same on any thread count and after save/load.
+    /// in step (0.95x the optimisation time at 1,000,000 points, 0.87x after the exaggeration:
+    /// benchmarks/RESULTS.md). 0 = never. Callbacks (Status::Y) and embedding() always see the
+    /// input's order; coordinates(), affinities() and save() refuse while the points are
+    /// renumbered (inside a callback). Each row of P keeps its entries' order, so only sums that
+    /// run over point indices (exact and FFT repulsion, the re-centring) may change their last
+    /// bits (Barnes-Hut runs measured at 300k and 1M: identical); for a given setting results are
+    /// the same on any thread count and after save/load.
     /// Needs Dims <= 3 and an optimizer state with permute() (MomentumGains has it).
     void set_reorder(int every) {
         if (every < 0) detail::fail("reorder must be >= 0, got ", every);
@@ -148,8 +153,7 @@ public:
     /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
     const typename Repulsion::template state<T, Dims>& repulsion() const noexcept { return rep_; }
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
-    double kl() const {
-        check_usable();
+    double kl() const {  // P and Y always share one numbering: KL does not depend on it
         return kl_divergence(aff_.P, Y_, *ex_, dof_);
     }
     /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
@@ -235,6 +239,7 @@ public:
             detail::read_tag(is, "ORDR");
             const auto len = detail::read_pod<std::uint64_t>(is, "the point order's length");
             if (len != 0 && len != n) detail::fail("run state: a point order of ", len, " for ", n, " points");
+            if (len != 0 && !can_reorder) detail::fail("run state: a renumbered run, but this Run type cannot renumber");
             detail::require_bytes(is, len * 4, "the point order");
             order.resize(static_cast<std::size_t>(len));
             detail::read_array(is, order.data(), order.size(), "the point order");
@@ -306,15 +311,19 @@ private:
         s.momentum = phase.momentum;
         s.Y = &Y_;
         (detail::call_begin(cbs, s), ...);
-        enter_order();
+        if (iterations > 0) enter_order();  // optimize(0) only restores (leave_order above)
         try {
             run_iterations(iterations, phase, phase_at, t0, s, cbs...);
         } catch (...) {
-            leave_order();
+            view_ = Embedding<T, Dims>{};
+            try {
+                leave_order();
+            } catch (...) {  // out of memory: the run stays renumbered (check_usable), the first error wins
+            }
             throw;
         }
-        leave_order();
         view_ = Embedding<T, Dims>{};
+        leave_order();
         s.Y = &Y_;
         s.seconds = detail::seconds_since(t0);
         timings.optimization += s.seconds;
@@ -325,6 +334,13 @@ private:
     template <class PhaseAt, class... Callbacks>
     void run_iterations(int iterations, Phase phase, const PhaseAt& phase_at, std::chrono::steady_clock::time_point t0,
                         status_type& s, Callbacks&... cbs) {
+        struct InLoop {
+            bool& flag;
+            explicit InLoop(bool& f) : flag(f) { flag = true; }
+            ~InLoop() { flag = false; }
+            InLoop(const InLoop&) = delete;
+            InLoop& operator=(const InLoop&) = delete;
+        } in_loop(in_loop_);
         for (int t = 0; t < iterations && !stopped_; ++t) {
             const int next = iteration_ + 1;
             if (t > 0) {
@@ -376,7 +392,7 @@ private:
         }
     }
     void enter_order() {
-        if (order_.empty()) return;
+        if (!can_reorder || order_.empty() || internal_) return;
         renumber(order_, inverse(order_));
         internal_ = true;
     }
@@ -388,9 +404,12 @@ private:
         internal_ = false;
     }
     void check_usable() const {
-        if (internal_)
-            detail::throw_with<runtime_error>("the run's points are still renumbered: restoring the input's order ran "
-                                              "out of memory; call optimize() (0 iterations will do) to retry");
+        if (!internal_) return;
+        if (in_loop_)
+            detail::throw_with<runtime_error>("the run's points are renumbered while optimize() runs (Options::reorder): "
+                                              "inside a callback use Status::Y or embedding()");
+        detail::throw_with<runtime_error>("the run's points are still renumbered: restoring the input's order ran "
+                                          "out of memory; call optimize() (0 iterations will do) to retry");
     }
     /// Renumbers by the Morton order of the current embedding (the space tree's sort).
     void reorder_now() {
@@ -489,6 +508,7 @@ private:
     int reorder_every_ = 0;
     std::vector<std::uint32_t> order_;
     bool internal_ = false;  ///< P, Y and the optimizer are in order_'s numbering (inside optimize())
+    bool in_loop_ = false;   ///< inside run_iterations (callbacks run there)
     Embedding<T, Dims> view_;
 };
 
