@@ -359,7 +359,7 @@ TEST_CASE("run: reorder settings are checked, auto renumbers from 500,000 points
     tsne::Options o;
     CHECK(o.reorder == -1);
     CHECK(o.reorder_for(499999) == 0);
-    CHECK(o.reorder_for(500000) == 50);
+    CHECK(o.reorder_for(500000) == 150);
     o.reorder = 0;
     CHECK(o.reorder_for(1000000) == 0);
     o.reorder = -2;

@@ -43,15 +43,16 @@ struct Options {
     int kl_every = 50;
     /// Renumber the points by the Morton order of the embedding every this many iterations, so
     /// the force loops read memory in order (Run::set_reorder): 0 = never; -1 (default) = auto,
-    /// every 50 iterations from 500,000 points on, never below (nor for Run types that cannot renumber:
+    /// every 150 iterations from 500,000 points on, never below (nor for Run types that cannot renumber:
     /// Dims > 3, or an optimizer without permute). Measured (benchmarks/RESULTS.md):
-    /// 0.95x the optimisation time at 10^6 points (0.87-0.89x after the exaggeration), no gain at 3*10^5,
-    /// and each renumbering briefly holds a second copy of P (8 bytes per stored entry). The
+    /// 0.78x the optimisation time at 10^6 points every 150 iterations (0.95x every 50: each
+    /// renumbering costs about 3 s there), no gain at 3*10^5 (every 50), and each renumbering
+    /// briefly holds a second copy of P (8 bytes per stored entry). The
     /// results come back in input order with the same bits on the runs measured.
     int reorder = -1;
 
     /// The renumbering period `reorder` means for n points (auto resolved).
-    int reorder_for(std::size_t n) const { return reorder >= 0 ? reorder : (n >= 500000 ? 50 : 0); }
+    int reorder_for(std::size_t n) const { return reorder >= 0 ? reorder : (n >= 500000 ? 150 : 0); }
 
     void validate() const {
         if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);

@@ -132,8 +132,8 @@ public:
     /// Cache-friendly renumbering: every `every` iterations (counted from iteration 0 over all
     /// optimize() calls) the points are renumbered by the Morton order of the current embedding,
     /// so P's rows, the attractive gather's reads of neighbours and the trees' inputs walk memory
-    /// in step (0.95x the optimisation time at 1,000,000 points, 0.87x after the exaggeration:
-    /// benchmarks/RESULTS.md). 0 = never. Callbacks (Status::Y) and embedding() always see the
+    /// in step (at 1,000,000 points: 0.78x the optimisation time every 150 iterations, 0.95x every
+    /// 50, a renumbering costing about 3 s: benchmarks/RESULTS.md). 0 = never. Callbacks (Status::Y) and embedding() always see the
     /// input's order; coordinates(), affinities() and save() refuse while the points are
     /// renumbered (inside a callback). Each row of P keeps its entries' order, so only sums that
     /// run over point indices (exact and FFT repulsion, the re-centring) may change their last
