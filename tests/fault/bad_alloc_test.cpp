@@ -42,7 +42,7 @@ int sweep_fit(const Trial<Dims>& t) {
     // Counted after the warm-up: ThreadSanitizer starts its own background thread with the
     // process's first extra thread, which then stays.
     const long total = fault::allocations();
-    const std::size_t threads_before = testing::process_threads().size();
+    const std::size_t threads_before = testing::settled_thread_count();  // the warm-up's workers gone
     REQUIRE(total > 10);
     int failures = 0;
     tsne::detail::Rng rng(static_cast<std::uint64_t>(total));

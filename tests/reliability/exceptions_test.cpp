@@ -43,7 +43,7 @@ tsne::RowMatrix<float> data() { return testing::clusters<float>(300, 5, 3, 21); 
 }  // namespace
 
 TEST_CASE("exceptions: a throwing callback reaches the caller, workers are idle, the run stays usable") {
-    const std::size_t baseline = testing::process_threads().size();
+    const std::size_t baseline = testing::settled_thread_count();
     {
         auto run = tsne::embed<2>(data()).perplexity(10).threads(3).prepare();
         if (testing::can_observe_threads()) CHECK(testing::thread_count_becomes(baseline + 2));  // the run's 2 workers
@@ -77,7 +77,7 @@ TEST_CASE("exceptions: a throwing callback reaches the caller, workers are idle,
 }
 
 TEST_CASE("exceptions: an exception inside a parallel block of a kernel reaches the caller, the run stays usable") {
-    const std::size_t baseline = testing::process_threads().size();
+    const std::size_t baseline = testing::settled_thread_count();
     for (unsigned threads : {1u, 2u, 3u}) {
         INFO(threads, " threads");
         auto run = tsne::embed<2>(data()).perplexity(10).threads(threads).repulsion(FlakyRepulsion{}).prepare();

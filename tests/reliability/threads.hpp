@@ -1,6 +1,7 @@
 #pragma once
 // Observing the process's threads (Linux /proc), to check that no worker outlives an executor and
 // that workers are idle (asleep) after an exception. On other systems the checks report "unknown".
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <fstream>
@@ -30,6 +31,19 @@ inline std::vector<long> process_threads() {
 }
 
 inline bool can_observe_threads() { return !process_threads().empty(); }
+
+/// The process's thread count once threads that were just joined have left /proc/self/task (the
+/// kernel lists a thread for a moment after pthread_join returns): the smallest count seen over
+/// `window`, since a lingering thread only adds.
+inline std::size_t settled_thread_count(std::chrono::milliseconds window = std::chrono::milliseconds(50)) {
+    std::size_t n = process_threads().size();
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < window) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        n = std::min(n, process_threads().size());
+    }
+    return n;
+}
 
 /// Waits up to `timeout` for the process to have exactly `n` threads.
 inline bool thread_count_becomes(std::size_t n, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
