@@ -9,6 +9,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_diagnostics {
+
 namespace {
 
 // Brute-force oracles, straight from the definitions at the top of tsne/diagnostics.hpp.
@@ -229,3 +232,5 @@ TEST_CASE("diagnostics: bad input names the parameter") {
     CHECK_THROWS_WITH_AS(tsne::neighborhood_distortion(X.topRows(20), g, 1u), doctest::Contains("X neighbours"),
                          tsne::invalid_argument);
 }
+
+}  // namespace t_diagnostics

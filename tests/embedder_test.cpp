@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_embedder {
+
 TEST_CASE("embedder: views row-major data without copying, copies other layouts, same result") {
     const auto X = testing::clusters<float>(150, 5, 3, 2);
     Eigen::MatrixXf colmajor = X;  // column-major copy
@@ -45,3 +48,5 @@ TEST_CASE("digits end to end: 10-NN label accuracy of the 2-D embedding >= 0.95"
     MESSAGE("digits exact: KL " << exact.kl() << ", Barnes-Hut " << run.kl());
     CHECK(run.kl() <= exact.kl() * 1.02);
 }
+
+}  // namespace t_embedder

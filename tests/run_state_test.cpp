@@ -6,6 +6,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_run_state {
+
 namespace {
 
 /// 80 iterations (40 exaggerated) in one go, and the same interrupted after `split` iterations by
@@ -153,3 +156,5 @@ TEST_CASE("run state: truncated, foreign and mismatched files are clear errors")
     std::stringstream again(bytes);
     CHECK(Run2f::load(again).embedding() == run.embedding());
 }
+
+}  // namespace t_run_state

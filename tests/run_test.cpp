@@ -6,6 +6,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_run {
+
 TEST_CASE_TEMPLATE("run: optimize(250) + optimize(500) == optimize(750), bit for bit", T, float, double) {
     const auto X = testing::clusters<T>(150, 6, 3, 17);
     auto a = tsne::embed<2>(X).perplexity(15).threads(2).prepare();
@@ -379,3 +382,5 @@ TEST_CASE("run: reorder settings are checked, auto renumbers from 500,000 points
     np.optimize(5);
     CHECK(np.embedding().allFinite());
 }
+
+}  // namespace t_run

@@ -13,6 +13,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_transform {
+
 namespace {
 
 using Catch = tsne::invalid_argument;
@@ -366,3 +369,5 @@ TEST_CASE("transform: bad input gives a named tsne:: error, edge cases a finite 
     CHECK(run((s.Xnew * 1e-30f).eval(), (s.Xref * 1e-30f).eval(), (s.Yref * 1e-30f).eval()).allFinite());
     CHECK(run((s.Xnew * 1e30f).eval(), (s.Xref * 1e30f).eval(), s.Yref).allFinite());
 }
+
+}  // namespace t_transform

@@ -7,6 +7,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_csr {
+
 namespace {
 
 /// A random sparse n x n matrix with ascending columns and 0..6 entries a row (some rows empty).
@@ -69,3 +72,5 @@ TEST_CASE("csr: permuted renumbers rows and columns, keeps each row's sequence, 
         CHECK(back.val == P.val);
     }
 }
+
+}  // namespace t_csr

@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_perplexity {
+
 TEST_CASE_TEMPLATE("perplexity: every row hits the target entropy, P symmetric, sums to 1", T, float, double) {
     const auto X = testing::clusters<T>(400, 10, 5, 2);
     tsne::Executor ex(2);
@@ -84,3 +87,5 @@ TEST_CASE_TEMPLATE("perplexity: consuming the graph gives the same affinities bi
     bad.distance[17] = std::numeric_limits<T>::quiet_NaN();
     CHECK_THROWS_WITH_AS(single(std::move(bad), ex), doctest::Contains("finite"), tsne::invalid_argument);
 }
+
+}  // namespace t_perplexity

@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_precomputed {
+
 namespace {
 tsne::Options short_run() {
     tsne::Options o;
@@ -118,3 +121,5 @@ TEST_CASE("precomputed inputs: bad shapes and values throw naming the input") {
     CHECK_THROWS_WITH_AS(tsne::embed_knn<2>(g).perplexity(0.5).init(tsne::user_init(Y0)).prepare(),
                          doctest::Contains("expected 4 x 2"), tsne::invalid_argument);
 }
+
+}  // namespace t_precomputed

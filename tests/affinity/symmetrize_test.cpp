@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_symmetrize {
+
 TEST_CASE("symmetrize: P = (C + Cᵀ) / 2N against a dense oracle") {
     const std::size_t n = 6, k = 2;
     // Row i's neighbours and conditional weights (rows sum to 1).
@@ -82,3 +85,5 @@ TEST_CASE("symmetrize: mismatched sizes and out-of-range indices are named error
     const std::vector<std::uint32_t> bad = {1, 7, 0};
     CHECK_THROWS_WITH_AS(tsne::symmetrize(3, 1, bad, cond, ex), doctest::Contains("index 7"), tsne::invalid_argument);
 }
+
+}  // namespace t_symmetrize

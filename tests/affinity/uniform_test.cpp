@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_uniform {
+
 TEST_CASE("uniform affinities: 1/k on the graph, symmetrised, sum 1") {
     const auto X = testing::clusters<float>(150, 5, 3, 8);
     tsne::Executor ex(2);
@@ -45,3 +48,5 @@ TEST_CASE("multiscale perplexity: the average of the single-scale conditionals")
     CHECK(sum == doctest::Approx(1.0));
     CHECK_THROWS_AS((tsne::MultiscalePerplexity{{5.0, 400.0}}.neighbors(300)), tsne::invalid_argument);
 }
+
+}  // namespace t_uniform

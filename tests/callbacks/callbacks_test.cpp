@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_callbacks {
+
 namespace {
 struct Counter {
     int begins = 0, iterations = 0, ends = 0, kls = 0;
@@ -50,3 +53,5 @@ TEST_CASE("callbacks: hooks detected one by one, KL on request, stop, snapshots,
     CHECK(run.stopped());
     CHECK(run.iteration() < 235);
 }
+
+}  // namespace t_callbacks

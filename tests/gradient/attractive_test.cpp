@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_attractive {
+
 namespace {
 template <class T, int Dims>
 void check_attractive() {
@@ -29,3 +32,5 @@ TEST_CASE_TEMPLATE("attractive: SIMD equals the scalar twin, 1 vs 4 threads iden
     check_attractive<T, 3>();
     check_attractive<T, 5>();
 }
+
+}  // namespace t_attractive

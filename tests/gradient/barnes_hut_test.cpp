@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_barnes_hut {
+
 namespace {
 template <class T, int Dims>
 struct Errors {
@@ -169,3 +172,5 @@ TEST_CASE("Barnes-Hut: heavy tails (dof 0.5, 2) match the exact sums, SIMD equal
         CHECK_THROWS_WITH_AS(bh.set_dof(0), doctest::Contains("dof"), tsne::invalid_argument);
     }
 }
+
+}  // namespace t_barnes_hut

@@ -7,6 +7,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_fft_interp {
+
 namespace {
 
 /// Gaussian σ = 5 (kind 0), four tight blobs (kind 1) or a wide Gaussian σ = 30, extent ~200 (kind 2).
@@ -337,3 +340,5 @@ TEST_CASE_TEMPLATE("FFT repulsion: heavy tails (dof 0.5, 2) match the exact sums
         check(std::integral_constant<int, 2>{}, alpha);
     }
 }
+
+}  // namespace t_fft_interp

@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_kl {
+
 namespace {
 // KL in double for a double embedding, straight from the definition (dense Q).
 // w = (1 + d²/α)^−α: the t kernel with α degrees of freedom.
@@ -92,3 +95,5 @@ TEST_CASE_TEMPLATE("gradient: heavy tails (dof 0.3, 0.5, 2) analytic = finite di
         check_gradient<T, 3>(alpha);
     }
 }
+
+}  // namespace t_kl

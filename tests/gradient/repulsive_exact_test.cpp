@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_repulsive_exact {
+
 namespace {
 template <class T, int Dims>
 void check_repulsive(std::size_t n) {
@@ -51,3 +54,5 @@ TEST_CASE("exact repulsion: coincident points give finite forces") {
     CHECK(Z == doctest::Approx(50.0 * 49.0));
     CHECK(testing::all_finite(R));
 }
+
+}  // namespace t_repulsive_exact

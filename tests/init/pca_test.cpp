@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_pca {
+
 namespace {
 template <class T, int Dims>
 double column_std(const tsne::Embedding<T, Dims>& Y, int d) {
@@ -74,3 +77,5 @@ TEST_CASE("PCA init: identical points fall back to a finite random init, Dims > 
     CHECK(column_std(Y3, 2) > 0);
     CHECK(column_std(Y3, 2) < column_std(Y3, 0));
 }
+
+}  // namespace t_pca

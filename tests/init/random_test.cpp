@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_random {
+
 TEST_CASE("random init: std as asked, fixed by the seed") {
     const auto X = testing::clusters<float>(2000, 3, 2, 1);
     tsne::Executor ex(1);
@@ -29,3 +32,5 @@ TEST_CASE("user init: copied as given, wrong shape or NaN throws") {
     Y0(3, 1) = std::nan("");
     CHECK_THROWS_AS(tsne::user_init(Y0)(tsne::MatrixRef<double>(X), Y, 0, ex), tsne::invalid_argument);
 }
+
+}  // namespace t_random

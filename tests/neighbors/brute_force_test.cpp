@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_brute_force {
+
 namespace {
 // The obvious oracle: all distances in long double, full sort, ties by index.
 template <class T>
@@ -81,3 +84,5 @@ TEST_CASE("brute force kNN rejects k outside [1, N-1]") {
     CHECK_THROWS_AS(tsne::BruteForce{}(tsne::MatrixRef<double>(X), 10, ex), tsne::invalid_argument);
     CHECK_THROWS_AS(tsne::BruteForce{}(tsne::MatrixRef<double>(X), 0, ex), tsne::invalid_argument);
 }
+
+}  // namespace t_brute_force

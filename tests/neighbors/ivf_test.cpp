@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_ivf {
+
 namespace {
 template <class T>
 double recall(const tsne::KnnGraph<T>& approx, const tsne::KnnGraph<T>& exact) {
@@ -85,3 +88,5 @@ TEST_CASE("AutoNeighbors: exact up to the threshold, IVF above") {
     const auto approx = autos(tsne::MatrixRef<float>(X), 20, ex);
     CHECK(approx.index == tsne::IVF{}(tsne::MatrixRef<float>(X), 20, ex).index);
 }
+
+}  // namespace t_ivf

@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_metric {
+
 namespace {
 // A metric with no Euclidean form, for the generic path: Manhattan distance.
 struct Manhattan {
@@ -61,3 +64,5 @@ TEST_CASE("a user metric without a Euclidean form uses the generic path, the flu
     CHECK(Yc.allFinite());
     CHECK(!(Yc == Y));
 }
+
+}  // namespace t_metric

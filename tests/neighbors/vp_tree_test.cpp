@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_vp_tree {
+
 namespace {
 template <class T>
 void check_vp(std::size_t n, std::size_t d, std::size_t k) {
@@ -36,3 +39,5 @@ TEST_CASE("AutoNeighbors picks the VP-tree for low dimensions, cosine works thro
     CHECK(tsne::VPTree{}(tsne::MatrixRef<float>(X), 15, tsne::Cosine{}, ex).index ==
           tsne::BruteForce{}(tsne::MatrixRef<float>(X), 15, tsne::Cosine{}, ex).index);
 }
+
+}  // namespace t_vp_tree

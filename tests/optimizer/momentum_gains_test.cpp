@@ -2,6 +2,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_momentum_gains {
+
 TEST_CASE("momentum + gains: delta-bar-delta rule, floor, and step clipping") {
     tsne::Executor ex(1);
     tsne::MomentumGains cfg;
@@ -29,3 +32,5 @@ TEST_CASE("momentum + gains: delta-bar-delta rule, floor, and step clipping") {
     CHECK(st.gains(2, 1) == doctest::Approx(0.01));  // zero gradient shrinks to the floor
     CHECK(st.gains(2, 0) >= 0.01);
 }
+
+}  // namespace t_momentum_gains

@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_schedule {
+
 TEST_CASE("schedule: a per-iteration schedule equals the same phases run one after another") {
     const auto X = testing::clusters<float>(400, 8, 4, 12);
     auto a = tsne::embed<2>(X).threads(2).prepare();
@@ -73,3 +76,5 @@ TEST_CASE("schedule: late exaggeration in Options runs as a third phase") {
     o.late_exaggeration = 0;
     CHECK_THROWS_WITH_AS(o.validate(), doctest::Contains("late_exaggeration"), tsne::invalid_argument);
 }
+
+}  // namespace t_schedule

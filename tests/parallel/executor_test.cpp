@@ -6,6 +6,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_executor {
+
 TEST_CASE("executor: every block runs exactly once, for any thread count") {
     for (unsigned threads : {1u, 2u, 3u, 8u})
         for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000), std::size_t(1025)})
@@ -55,3 +58,5 @@ TEST_CASE("block_sum: same bits for 1 and 4 threads") {
     const double a = tsne::block_sum(one, v.size(), 256, part), b = tsne::block_sum(four, v.size(), 256, part);
     CHECK(a == b);
 }
+
+}  // namespace t_executor

@@ -8,6 +8,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_determinism {
+
 namespace {
 
 template <int Dims, class T>
@@ -87,3 +90,5 @@ TEST_CASE("determinism: the seed fully determines the result (same seed same bit
         CHECK((a - c).cwiseAbs().maxCoeff() > 1e-3);  // not a last-bit difference: another start
     }
 }
+
+}  // namespace t_determinism

@@ -10,6 +10,9 @@
 #include "helpers.hpp"
 #include "reliability/threads.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_exceptions {
+
 namespace {
 
 struct callback_error : std::runtime_error {
@@ -126,3 +129,5 @@ TEST_CASE("exceptions: a stop requested by a callback returns the embedding of t
     CHECK(run.iteration() == 20);
     CHECK(run.embedding().allFinite());
 }
+
+}  // namespace t_exceptions

@@ -11,6 +11,9 @@
 #include "helpers.hpp"
 #include "reliability/fit_any.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_property {
+
 namespace {
 
 struct Generated {
@@ -159,3 +162,5 @@ TEST_CASE("property: perplexity may be at most N - 1, larger is tsne::invalid_ar
                          tsne::invalid_argument);
     CHECK(tsne::embed_distances<2>(D).perplexity(4).iterations(10).early_exaggeration_iterations(5).fit().allFinite());
 }
+
+}  // namespace t_property

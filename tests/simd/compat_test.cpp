@@ -5,6 +5,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_compat {
+
 TEST_CASE_TEMPLATE("simd compat: reduce_add and gather agree with scalar loops", T, float, double) {
     using B = tsne::simd::batch<T>;
     constexpr std::size_t W = B::size;
@@ -22,3 +25,5 @@ TEST_CASE_TEMPLATE("simd compat: reduce_add and gather agree with scalar loops",
     for (std::size_t l = 0; l < W; ++l) CHECK(out[l] == base[idx[l]]);
     CHECK(std::string(tsne::simd::arch_name()).size() > 0);
 }
+
+}  // namespace t_compat

@@ -5,6 +5,9 @@
 
 #include "helpers.hpp"
 
+// Everything in a namespace of its own, so the runners can be unity-built.
+namespace t_space_tree {
+
 namespace {
 // Every invariant the Barnes-Hut rule relies on, checked against the points themselves.
 template <class T, int Dims>
@@ -128,3 +131,5 @@ TEST_CASE("space tree: bad input gets a clear error") {
     Y(3, 1) = std::numeric_limits<float>::quiet_NaN();
     CHECK_THROWS_AS(t.build(Y, ex), tsne::runtime_error);
 }
+
+}  // namespace t_space_tree
