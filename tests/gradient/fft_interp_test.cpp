@@ -300,14 +300,16 @@ TEST_CASE("FFT repulsion: digits end to end reaches the exact run's KL") {
     o.early_exaggeration_iterations = 200;
     auto fft = tsne::prepare<2, float>(tsne::MatrixRef<float>(X), o, tsne::AutoNeighbors{}, tsne::Perplexity{},
                                        tsne::PCA{}, tsne::FFT{});
+    tsne::run_schedule(fft, o);
+    CHECK(testing::knn_accuracy(fft.embedding(), testing::digit_labels()) >= 0.95);
+    // The O(N²) reference run takes ~30 s under ASan; the exact kernel has its own tests there.
+    if (testing::sanitized) return;
     auto exact = tsne::prepare<2, float>(tsne::MatrixRef<float>(X), o, tsne::AutoNeighbors{}, tsne::Perplexity{},
                                          tsne::PCA{}, tsne::Exact{});
-    tsne::run_schedule(fft, o);
     tsne::run_schedule(exact, o);
     const double kf = fft.kl(), ke = exact.kl();
     MESSAGE("digits KL: FFT " << kf << ", exact " << ke);
     CHECK(kf < ke * 1.10);  // measured +5.6%: p = 3 near-field error on a sparse 1,797-point map
-    CHECK(testing::knn_accuracy(fft.embedding(), testing::digit_labels()) >= 0.95);
 }
 
 TEST_CASE_TEMPLATE("FFT repulsion: heavy tails (dof 0.5, 2) match the exact sums in 1-D and 2-D", T, float, double) {
