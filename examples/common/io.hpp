@@ -1260,8 +1260,11 @@ inline IdxArray read_idx_array(detail::Source& input) {
         detail::fail(path, *size - header < need ? "truncated IDX data: the header's shape " : "corrupt IDX file: the header's shape ",
                      detail::shape_string(a.shape), " needs ", need, " bytes of data but ", *size - header,
                      " follow the header");
-    // Read in chunks: a lying header in a compressed file costs only the bytes actually present.
+    // Read in chunks: a lying header in a compressed file or a stream costs only the bytes
+    // actually present. A plain regular file's length was checked: its size is reserved at once
+    // (no reallocation copies).
     std::vector<unsigned char> raw;
+    if (src.plain_size()) raw.reserve(static_cast<std::size_t>(need));
     std::uint64_t have = 0;
     while (have < need) {
         const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(need - have, 1u << 24));
