@@ -842,5 +842,142 @@ WANT='--perplexity 20 is larger than --transform-neighbors (15)' \
 run_check "transform with --iterations 0 reports the start's KL" 'grep -q "KL [0-9]" "$WORK/stderr"' \
     --input "$WORK/new.csv" "${TR[@]}" --iterations 0 --output "$WORK/out.csv"
 
+# ---- issue 18: non-seekable inputs, long lines, truncated mappings, delimiters -------------------
+# Every input is opened once and read front to back (the format sniffed from the same buffer), so
+# a pipe, /dev/stdin, a process substitution or a FIFO gives the same result as the file itself.
+# Each case compares the output byte for byte with the file's (fixed seed, one thread).
+SAME=(--seed 7 --threads 1 --quiet "${FAST[@]}")
+# same_output NAME REFERENCE_OUTPUT ARGS...: tsne ARGS --output $WORK/p.csv succeeds (within 120 s)
+# and writes exactly REFERENCE_OUTPUT.
+same_output() {
+    local name=$1 ref=$2
+    shift 2
+    rm -f "$WORK/p.csv"
+    timeout 120 "$TSNE" "$@" --output "$WORK/p.csv" "${SAME[@]}" 2>"$WORK/stderr"
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        bad "$name" "exit status $status: $(head -c 300 "$WORK/stderr")"
+    elif ! cmp -s "$ref" "$WORK/p.csv"; then
+        bad "$name" "output differs from the file's ($(wc -l <"$WORK/p.csv") lines, $(wc -l <"$ref") expected)"
+    else
+        ok "$name"
+    fi
+}
+slow_pipe() { head -n 1 "$1"; sleep 0.3; tail -n +2 "$1"; }      # a pause after the first line
+slow_bytes() { head -c 100 "$1"; sleep 0.3; tail -c +101 "$1"; }  # a pause inside a binary header
+# feed CMD...: CMD's output into the FIFO $WORK/in.fifo from the background; fed: stop it if the
+# reader never came (so a failing case cannot leave a writer blocked in open).
+feed() { "$@" >"$WORK/in.fifo" 2>/dev/null & writer=$!; }
+fed() { kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null; }
+"$TSNE" --input "$WORK/small.csv" --output "$WORK/ref_small.csv" "${SAME[@]}" 2>/dev/null
+"$TSNE" --input "$WORK/f32.npy" --output "$WORK/ref_f32.csv" "${SAME[@]}" 2>/dev/null
+"$TSNE" --input "$WORK/f64.npy" --output "$WORK/ref_f64.csv" "${SAME[@]}" 2>/dev/null
+slow_pipe "$WORK/small.csv" | same_output "CSV through a slow pipe as /dev/stdin: all rows" "$WORK/ref_small.csv" \
+    --input /dev/stdin
+same_output "CSV as a process substitution" "$WORK/ref_small.csv" --input <(slow_pipe "$WORK/small.csv")
+same_output "CSV on stdin redirected from the file" "$WORK/ref_small.csv" --input /dev/stdin <"$WORK/small.csv"
+mkfifo "$WORK/in.fifo"
+feed slow_pipe "$WORK/small.csv"
+same_output "CSV through a FIFO" "$WORK/ref_small.csv" --input "$WORK/in.fifo"
+fed
+slow_bytes "$WORK/f32.npy" | same_output "float32 .npy through a slow pipe" "$WORK/ref_f32.csv" --input /dev/stdin
+same_output "float64 .npy as a process substitution" "$WORK/ref_f64.csv" --input <(slow_bytes "$WORK/f64.npy")
+feed slow_bytes "$WORK/f32.npy"
+same_output "float32 .npy through a FIFO" "$WORK/ref_f32.csv" --input "$WORK/in.fifo"
+fed
+feed head -c 1000 "$WORK/f32.npy"
+WANT='in.fifo: truncated .npy data' expect_failure ".npy cut short in a FIFO" 1 --input "$WORK/in.fifo" --output "$OUT"
+fed
+"$TSNE" --input "$WORK/raw.f32" --shape 150,64 --output "$WORK/ref_raw.csv" "${SAME[@]}" 2>/dev/null
+same_output "raw float32 through a pipe" "$WORK/ref_raw.csv" --input <(slow_bytes "$WORK/raw.f32") --shape 150,64
+# (--labels needs a use: --report; a lost label would be a count mismatch, exit 1)
+same_output "labels through a slow pipe (all 150 kept)" "$WORK/ref_small.csv" --input "$WORK/small.csv" \
+    --labels <(slow_pipe "$WORK/small_labels.txt") --report "$WORK/r.json"
+feed slow_pipe "$WORK/small_labels.txt"
+same_output "labels through a FIFO" "$WORK/ref_small.csv" --input "$WORK/small.csv" --labels "$WORK/in.fifo" \
+    --report "$WORK/r.json"
+fed
+for spec in "distances dist.csv --perplexity 5" "distances dist.npy --perplexity 5" "knn-graph knn.csv --perplexity 5" \
+    "knn-graph knn.npy --perplexity 5" "affinities aff.csv"; do
+    set -- $spec
+    kind=$1 file=$2
+    shift 2
+    "$TSNE" --"$kind" "$WORK/$file" --output "$WORK/ref_pre.csv" "${SAME[@]}" "$@" 2>/dev/null
+    same_output "--$kind $file through a slow pipe" "$WORK/ref_pre.csv" --"$kind" <(slow_bytes "$WORK/$file") "$@"
+done
+if "$TSNE" --input "$WORK/images.idx.gz" --output "$WORK/ref_idx.csv" "${SAME[@]}" 2>/dev/null; then
+    same_output "gzip IDX through a slow pipe" "$WORK/ref_idx.csv" --input <(slow_bytes "$WORK/images.idx.gz")
+fi
+"$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --save-state "$WORK/pstate.bin" --quiet 2>/dev/null
+"$TSNE" --load-state "$WORK/pstate.bin" --iterations 20 --output "$WORK/ref_state.csv" --quiet 2>/dev/null
+rm -f "$WORK/p.csv"
+if timeout 120 "$TSNE" --load-state <(slow_bytes "$WORK/pstate.bin") --iterations 20 --output "$WORK/p.csv" --quiet \
+    2>"$WORK/stderr" && cmp -s "$WORK/p.csv" "$WORK/ref_state.csv"; then ok "--load-state through a slow pipe"
+else bad "--load-state through a slow pipe" "$(head -c 300 "$WORK/stderr")"; fi
+
+# A line longer than 16 MiB (here /dev/zero, then a newline-less 20 MB file) fails fast, naming the limit.
+WANT='/dev/zero: line 1 is longer than 16777216 bytes' \
+    expect_failure "/dev/zero as CSV: bounded line length" 1 --input /dev/zero --output "$OUT"
+head -c 20000000 /dev/zero | tr '\0' '7' >"$WORK/longline.csv"
+WANT='longline.csv: line 1 is longer than' \
+    expect_failure "a 20 MB line" 1 --input "$WORK/longline.csv" --output "$OUT"
+WANT='line 1 is longer than' \
+    expect_failure "/dev/zero as labels" 1 --input "$WORK/small.csv" --labels /dev/zero --output "$OUT" \
+    --report "$WORK/fail/r.json"
+rm -f "$WORK/longline.csv"
+
+# A memory-mapped .npy shortened while the run uses it: a clean bad-input error, not SIGBUS. The
+# labels FIFO holds the run between mapping --input and using it: the file is truncated then.
+# To 0 bytes (reads past the end raise SIGBUS) and by 100 bytes (inside the last page: no SIGBUS).
+head -n 150 "$DATA/digits_labels.csv" >"$WORK/lab150.txt"
+for size in 0 -100; do
+    name="memory-mapped .npy truncated during the run (truncate -s $size)"
+    cp "$WORK/mapped.npy" "$WORK/shrink.npy"
+    rm -rf "$WORK/fail" && mkdir -p "$WORK/fail"
+    [ "$size" = 0 ] || size=$(($(wc -c <"$WORK/mapped.npy") - 100))
+    # The FIFO's open returns once tsne, having mapped --input, opens --labels; then the truncation.
+    (exec 3>"$WORK/in.fifo" && truncate -s "$size" "$WORK/shrink.npy" && cat "$WORK/lab150.txt" >&3) 2>/dev/null &
+    writer=$!
+    timeout 120 "$TSNE" --input "$WORK/shrink.npy" --labels "$WORK/in.fifo" --output "$OUT" \
+        --report "$WORK/fail/r.json" "${SAME[@]}" 2>"$WORK/stderr"
+    status=$?
+    fed
+    if [ "$status" -eq 1 ] && [ "$(wc -l <"$WORK/stderr")" -eq 1 ] &&
+        grep -q '^tsne: error: .*shrink.npy: was truncated while in use' "$WORK/stderr" &&
+        [ -z "$(ls -A "$WORK/fail")" ]; then ok "$name"
+    else bad "$name" "exit status $status, files: $(ls -A "$WORK/fail"): $(head -c 300 "$WORK/stderr")"; fi
+done
+rm -f "$WORK/in.fifo"
+
+# Tab-, space- and semicolon-separated text is read like CSV (the delimiter detected from the
+# first data line, a header line in the same style skipped): byte-identical embeddings.
+for d in tab space semicolon; do
+    case $d in tab) sep=$'\t' ;; space) sep='  ' ;; semicolon) sep=';' ;; esac
+    sed "s/,/$sep/g" "$WORK/small.csv" >"$WORK/small.$d"
+    same_output "$d-separated input" "$WORK/ref_small.csv" --input "$WORK/small.$d"
+    sed "s/,/$sep/g" "$WORK/header150.csv" >"$WORK/header150.$d"
+    same_output "$d-separated input with a header line" "$WORK/ref_small.csv" --input "$WORK/header150.$d"
+done
+tr ',' '\t' <"$WORK/dist.csv" >"$WORK/dist.tsv"
+tr ',' ' ' <"$WORK/knn.csv" >"$WORK/knn.txt"
+tr ',' '\t' <"$WORK/aff.csv" >"$WORK/aff.tsv"
+for spec in "distances dist.csv dist.tsv --perplexity 5" "knn-graph knn.csv knn.txt --perplexity 5" \
+    "affinities aff.csv aff.tsv"; do
+    set -- $spec
+    kind=$1 file=$2 other=$3
+    shift 3
+    "$TSNE" --"$kind" "$WORK/$file" --output "$WORK/ref_pre.csv" "${SAME[@]}" "$@" 2>/dev/null
+    same_output "--$kind as $other = as $file" "$WORK/ref_pre.csv" --"$kind" "$WORK/$other" "$@"
+done
+{ head -n 3 "$WORK/small.csv"; sed -n 4p "$WORK/small.csv" | tr ',' '\t'; tail -n +5 "$WORK/small.csv"; } >"$WORK/mixed.csv"
+WANT='mixed.csv: line 4: values separated by tabs, but line 1 separates them by commas' \
+    expect_failure "mixed delimiters" 1 --input "$WORK/mixed.csv" --output "$OUT"
+{ head -n 9 "$WORK/small.tab"; sed -n 10p "$WORK/small.csv"; tail -n +11 "$WORK/small.tab"; } >"$WORK/mixed.tsv"
+WANT='mixed.tsv: line 10: values separated by commas, but line 1 separates them by tabs' \
+    expect_failure "a comma line in a TSV file" 1 --input "$WORK/mixed.tsv" --output "$OUT"
+printf '1|2|3\n4|5|6\n' >"$WORK/pipes.csv"
+WANT='values are separated by commas, tabs, semicolons or spaces' \
+    expect_failure "an unknown delimiter" 1 --input "$WORK/pipes.csv" --output "$OUT"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -147,9 +147,11 @@ Input (exactly one of):
                                      (e.g. train-images-idx3-ubyte.gz): N x d1 x d2 ... becomes N
                                      points of d1*d2*... features (float32)
                               raw    headerless little-endian float32, with --shape N,D
-                              CSV    anything else: numbers separated by commas, one point per
+                              CSV    anything else: numbers separated by commas, tabs,
+                                     semicolons or spaces (one kind per file), one point per
                                      line; a first line with no number in it is a header and
                                      skipped (read as float32)
+                            Any input FILE may be a pipe, FIFO or /dev/stdin (read once).
   --shape N,D               --input is raw float32 of N rows and D columns (the file size must be
                             exactly N*D*4 bytes)
   --distances FILE          full N x N distance matrix (CSV or .npy as above; finite, >= 0; the
@@ -1032,10 +1034,12 @@ LoadedRun load_run(std::istream& is, const Config& c) {
 /// docs/parameters.md), then the run of that type. A dimension other than --dims is a usage error.
 LoadedRun load_state(const Config& c) {
     const std::string& path = c.input;
-    std::ifstream is = tsnex::detail::open_in(path);
+    tsnex::detail::Source src(path);  // opened once: a pipe works too (the header is peeked, not consumed)
+    std::istream& is = src.stream();
     unsigned char head[24] = {};
-    is.read(reinterpret_cast<char*>(head), sizeof head);
-    const auto got = static_cast<std::size_t>(is.gcount());
+    const std::string_view peeked = src.peek(sizeof head);
+    std::memcpy(head, peeked.data(), peeked.size());
+    const std::size_t got = peeked.size();
     std::uint32_t field[4] = {};  // version, byte-order mark, value size, dimensions
     std::memcpy(field, head + 8, sizeof field);
     if (got < 8 || std::memcmp(head, "TSNERUN", 8) != 0)
@@ -1052,8 +1056,6 @@ LoadedRun load_state(const Config& c) {
     if (given(c, "--dims") && static_cast<std::uint32_t>(c.dims) != dims)
         usage_fail("--dims ", std::to_string(c.dims), " does not match ", path, ", which holds a ", std::to_string(dims),
                    "-D run (omit --dims with --load-state: the file sets it)");
-    is.clear();
-    is.seekg(0);
     try {
         switch (size * 10 + dims) {
             case 41: return load_run<float, 1>(is, c);
@@ -1121,6 +1123,15 @@ Input read_input(const Config& c) {
     }
     in.description = buf;
     return in;
+}
+
+/// A memory-mapped --input shortened by another process during the run reads as zeros from its
+/// new end on (tsnex::MappedFile): whatever was computed is void, so the run fails as a bad input.
+void check_input_intact(const Input& in, Stage& stage) {
+    if (in.mapped && in.mapped->file->truncated()) {
+        stage = Stage::reading;
+        throw tsnex::io_error(in.mapped->file->path() + ": was truncated while in use (the file shrank during the run)");
+    }
 }
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -1642,6 +1653,7 @@ int run_transform(Config c, Stage& stage) {
         },
         in.view());
 
+    check_input_intact(in, stage);
     stage = Stage::writing;
 #if TSNE_HAVE_STB
     if (out.png) {
@@ -1708,6 +1720,7 @@ int run(Config c, Stage& stage) {
         default: throw UsageError("--dims must be 1, 2 or 3");
     }
 
+    check_input_intact(in, stage);
     stage = Stage::writing;
     if (out.knn) {
         std::visit(
@@ -1771,6 +1784,10 @@ int main(int argc, char** argv) {
         print_error("out of memory");
         return exit_memory;
     } catch (const std::exception& e) {
+        if (!tsnex::truncated_mapping().empty()) {  // whatever failed, it read a file cut short under it
+            print_error(tsnex::truncated_mapping() + ": was truncated while in use (the file shrank during the run)");
+            return exit_input;
+        }
         print_error(e.what());
         switch (stage) {
             case Stage::reading: return exit_input;

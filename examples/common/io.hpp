@@ -20,6 +20,7 @@
 // every value must be finite, and malformed input of any kind is an error, never undefined
 // behaviour.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -31,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -54,6 +56,7 @@
 #endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -133,19 +136,88 @@ inline std::string parse_double(std::string_view cell, double& out) {
     return {};
 }
 
-/// True when no cell of a CSV line parses as a number: the line is a header ("x,y,label").
-inline bool is_header_line(std::string_view line) {
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t comma = line.find(',', start);
-        const std::string_view cell =
-            trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-        double v = 0;
-        if (!cell.empty() && parse_double(cell, v).rfind("not a number", 0) != 0) return false;
-        if (comma == std::string_view::npos) return true;
-        start = comma + 1;
+/// The separator of a text line's values: ',' when it has a comma, else '\t' when it has a tab,
+/// else ';' when it has a semicolon, else ' ' (runs of spaces and tabs).
+inline char guess_delimiter(std::string_view line) {
+    if (line.find(',') != std::string_view::npos) return ',';
+    if (line.find('\t') != std::string_view::npos) return '\t';
+    if (line.find(';') != std::string_view::npos) return ';';
+    return ' ';
+}
+
+inline const char* delimiter_name(char d) {
+    switch (d) {
+        case ',': return "commas";
+        case '\t': return "tabs";
+        case ';': return "semicolons";
+        default: return "spaces";
     }
 }
+
+/// Calls f(cell) for each cell of a trimmed line whose values are separated by d (' ': runs of
+/// spaces and tabs; otherwise one character, spaces around a cell trimmed); stops when f
+/// returns false.
+template <class F>
+void split_cells(std::string_view line, char d, F&& f) {
+    if (d == ' ') {
+        std::size_t i = 0;
+        while (i < line.size()) {
+            while (i < line.size() && is_blank(line[i])) ++i;
+            if (i == line.size()) return;
+            std::size_t j = i;
+            while (j < line.size() && !is_blank(line[j])) ++j;
+            if (!f(line.substr(i, j - i))) return;
+            i = j;
+        }
+        return;
+    }
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t k = line.find(d, start);
+        if (!f(trim(line.substr(start, k == std::string_view::npos ? std::string_view::npos : k - start)))) return;
+        if (k == std::string_view::npos) return;
+        start = k + 1;
+    }
+}
+
+inline std::size_t count_cells(std::string_view line, char d) {
+    std::size_t n = 0;
+    split_cells(line, d, [&](std::string_view) { return ++n, true; });
+    return n;
+}
+
+/// True when no cell of a text line parses as a number: the line is a header ("x,y,label",
+/// "x<TAB>y", "x y").
+inline bool is_header_line(std::string_view line) {
+    bool header = true;
+    split_cells(trim(line), guess_delimiter(trim(line)), [&](std::string_view cell) {
+        double v = 0;
+        if (!cell.empty() && parse_double(cell, v).rfind("not a number", 0) != 0) header = false;
+        return header;
+    });
+    return header;
+}
+
+/// Values appended one by one in blocks, then copied once into their matrix: no reallocation
+/// copies, so reading holds at most the values twice (the blocks and the matrix).
+template <class T>
+class Chunked {
+public:
+    void push_back(T v) {
+        if (parts_.empty() || parts_.back().size() == block) {
+            parts_.emplace_back();
+            parts_.back().reserve(block);
+        }
+        parts_.back().push_back(v);
+    }
+    void copy_to(T* dst) const {
+        for (const auto& p : parts_) dst = std::copy(p.begin(), p.end(), dst);
+    }
+
+private:
+    static constexpr std::size_t block = std::size_t(1) << 16;
+    std::vector<std::vector<T>> parts_;
+};
 
 /// Opens `path` for binary reading or throws an io_error naming it.
 inline std::ifstream open_in(const std::string& path) {
@@ -166,45 +238,283 @@ inline std::uint64_t stream_size(std::ifstream& in, const std::string& path) {
     return static_cast<std::uint64_t>(end);
 }
 
+/// The longest line the text readers accept: a longer one (e.g. /dev/zero, or a binary file
+/// without newlines read as text) is an error after reading at most this much, never a buffer
+/// that grows with the input. 16 MiB holds a million-column distance-matrix row.
+#ifndef TSNEX_MAX_LINE_BYTES
+#define TSNEX_MAX_LINE_BYTES (std::size_t(1) << 24)  // the fuzzer sets a small one to reach the limit
+#endif
+inline constexpr std::size_t max_line_bytes = TSNEX_MAX_LINE_BYTES;
+
+/// One input file, opened once and read front to back exactly once: a regular file, or a pipe,
+/// a FIFO, /dev/stdin or a process substitution (/dev/fd/N), which cannot be reopened or rewound.
+/// The readers sniff the format from peek(), a prefix held in this object's own buffer, and then
+/// parse the same bytes, so nothing is read twice and nothing is lost. It is also the stream
+/// buffer of stream() (seekable for regular files only).
+class Source : private std::streambuf {
+public:
+    explicit Source(std::string path) : path_(std::move(path)), in_(this) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path_, ec)) fail(path_, "is a directory, not a file");
+        errno = 0;
+        f_ = std::fopen(path_.c_str(), "rb");
+        if (!f_) fail(path_, "cannot open for reading: ", errno ? std::strerror(errno) : "unknown error");
+        std::setvbuf(f_, nullptr, _IONBF, 0);  // buffered here: peek() needs the bytes in hand
+#if TSNEX_HAVE_MMAP
+        struct stat st {};
+        if (::fstat(::fileno(f_), &st) == 0 && S_ISREG(st.st_mode)) {
+            regular_ = true;
+            size_ = static_cast<std::uint64_t>(st.st_size);
+        }
+#else
+        if (std::fseek(f_, 0, SEEK_END) == 0) {
+            const long end = std::ftell(f_);
+            if (end >= 0 && std::fseek(f_, 0, SEEK_SET) == 0) {
+                regular_ = true;
+                size_ = static_cast<std::uint64_t>(end);
+            }
+        }
+        std::clearerr(f_);
+#endif
+        buf_.resize(std::size_t(1) << 16);
+        setg(buf_.data(), buf_.data(), buf_.data());
+    }
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+    ~Source() override {
+        if (f_) std::fclose(f_);
+    }
+
+    const std::string& path() const noexcept { return path_; }
+    /// The file's length for a regular file; nothing for a pipe, FIFO or device.
+    std::optional<std::uint64_t> size() const {
+        return regular_ ? std::optional<std::uint64_t>(size_) : std::nullopt;
+    }
+    /// The input as a binary std::istream over this buffer.
+    std::istream& stream() noexcept { return in_; }
+
+    /// Up to n bytes from the current position (fewer only at the end of the input), not consumed.
+    std::string_view peek(std::size_t n) {
+        fill(n);
+        return std::string_view(gptr(), std::min<std::size_t>(n, static_cast<std::size_t>(egptr() - gptr())));
+    }
+
+    /// Reads up to n bytes; returns how many (fewer only at the end of the input).
+    std::size_t read(void* dst, std::size_t n) {
+        const auto got = static_cast<std::size_t>(xsgetn(static_cast<char*>(dst), static_cast<std::streamsize>(n)));
+        check();
+        return got;
+    }
+
+    /// True when no byte is left.
+    bool at_end() { return peek(1).empty(); }
+
+    /// Reads the next line (without its '\n') into `line`; false at the end of the input. A line
+    /// longer than max_line_bytes is an error naming `line_no`, the number of the line being read.
+    bool getline(std::string& line, std::size_t line_no) {
+        line.clear();
+        bool any = false;
+        while (true) {
+            if (gptr() == egptr() && !refill()) {
+                check();
+                return any;
+            }
+            char* const g = gptr();
+            char* const e = egptr();
+            char* const nl = static_cast<char*>(std::memchr(g, '\n', static_cast<std::size_t>(e - g)));
+            const auto take = static_cast<std::size_t>((nl ? nl : e) - g);
+            if (line.size() + take > max_line_bytes)
+                fail(path_, "line ", line_no, " is longer than ", max_line_bytes, " bytes (",
+                     max_line_bytes >> 20, " MiB), the limit for a line of text: not a text table?");
+            line.append(g, take);
+            any = true;
+            setg(eback(), nl ? nl + 1 : e, e);
+            if (nl) return true;
+        }
+    }
+
+    /// Fails with the system's reason if reading failed (not at the normal end of the input).
+    void check() const {
+        if (error_) fail(path_, "read error: ", std::strerror(error_));
+    }
+
+private:
+    /// Reads more into the buffer after the unread bytes; false at the end of the input.
+    bool refill() {
+        if (eof_) return false;
+        const auto unread = static_cast<std::size_t>(egptr() - gptr());
+        if (gptr() != buf_.data() && unread) std::memmove(buf_.data(), gptr(), unread);
+        if (unread == buf_.size()) buf_.resize(buf_.size() * 2);
+        const std::size_t got = std::fread(buf_.data() + unread, 1, buf_.size() - unread, f_);
+        if (got == 0) {
+            if (std::ferror(f_)) error_ = errno ? errno : EIO;
+            eof_ = true;
+        }
+        pos_ += got;
+        setg(buf_.data(), buf_.data(), buf_.data() + unread + got);
+        return got > 0;
+    }
+    void fill(std::size_t n) {
+        while (static_cast<std::size_t>(egptr() - gptr()) < n && refill()) {
+        }
+    }
+
+    int_type underflow() override {
+        if (gptr() == egptr() && !refill()) return traits_type::eof();
+        return traits_type::to_int_type(*gptr());
+    }
+    std::streamsize xsgetn(char* s, std::streamsize n) override {
+        std::streamsize done = 0;
+        while (done < n) {
+            if (gptr() == egptr()) {
+                const auto want = static_cast<std::size_t>(n - done);
+                if (want >= buf_.size() && !eof_) {  // large reads go straight to the destination
+                    const std::size_t got = std::fread(s + done, 1, want, f_);
+                    pos_ += got;
+                    done += static_cast<std::streamsize>(got);
+                    if (got < want) {
+                        if (std::ferror(f_)) error_ = errno ? errno : EIO;
+                        eof_ = true;
+                        if (got == 0) break;
+                    }
+                    continue;
+                }
+                if (!refill()) break;
+            }
+            const auto k = std::min<std::streamsize>(n - done, egptr() - gptr());
+            std::memcpy(s + done, gptr(), static_cast<std::size_t>(k));
+            setg(eback(), gptr() + k, egptr());
+            done += k;
+        }
+        return done;
+    }
+    pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
+        const auto here = static_cast<off_type>(pos_) - static_cast<off_type>(egptr() - gptr());
+        if (dir == std::ios_base::cur && off == 0) return regular_ ? pos_type(here) : pos_type(off_type(-1));
+        if (!regular_) return pos_type(off_type(-1));
+        const off_type base = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur ? here : static_cast<off_type>(size_);
+        return seekpos(pos_type(base + off), std::ios_base::in);
+    }
+    pos_type seekpos(pos_type p, std::ios_base::openmode) override {
+        const auto target = static_cast<off_type>(p);
+        if (!regular_ || target < 0 || std::fseek(f_, static_cast<long>(target), SEEK_SET) != 0)
+            return pos_type(off_type(-1));
+        pos_ = static_cast<std::uint64_t>(target);
+        eof_ = false;
+        std::clearerr(f_);
+        setg(buf_.data(), buf_.data(), buf_.data());
+        return p;
+    }
+
+    std::string path_;
+    std::istream in_;
+    std::FILE* f_ = nullptr;
+    std::vector<char> buf_;
+    std::uint64_t pos_ = 0;   ///< bytes read from the file so far (the end of the buffer's data)
+    std::uint64_t size_ = 0;  ///< of a regular file
+    bool regular_ = false, eof_ = false;
+    int error_ = 0;
+};
+
+/// What a file's first bytes say it is.
+enum class Format { text, npy, idx, gzip };
+
+inline Format sniff(Source& s) {
+    const std::string_view p = s.peek(6);
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(p[i]); };
+    if (p.size() >= 6 && p.substr(0, 6) == std::string_view("\x93NUMPY", 6)) return Format::npy;
+    if (p.size() >= 2 && b(0) == 0x1f && b(1) == 0x8b) return Format::gzip;
+    if (p.size() >= 4 && b(0) == 0 && b(1) == 0 &&
+        (b(2) == 0x08 || b(2) == 0x09 || b(2) == 0x0B || b(2) == 0x0C || b(2) == 0x0D || b(2) == 0x0E) && b(3) >= 1 &&
+        b(3) <= 4)
+        return Format::idx;
+    return Format::text;
+}
+
+/// Bytes read in blocks of at most 16 MiB, so a header that lies about a stream's length costs
+/// only the bytes actually present (a regular file's length is checked before reading instead).
+struct Blocks {
+    std::vector<std::vector<unsigned char>> parts;
+    std::uint64_t size = 0;
+    bool more = false;  ///< the input continues after the bytes asked for
+
+    void copy_to(void* dst) const {
+        auto* d = static_cast<unsigned char*>(dst);
+        for (const auto& p : parts) {
+            if (!p.empty()) std::memcpy(d, p.data(), p.size());
+            d += p.size();
+        }
+    }
+};
+
+/// Reads `need` bytes (fewer if the input ends first) and notes whether more follow.
+inline Blocks read_blocks(Source& s, std::uint64_t need) {
+    Blocks b;
+    while (b.size < need) {
+        const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(need - b.size, std::uint64_t(1) << 24));
+        std::vector<unsigned char> part(chunk);
+        const std::size_t got = s.read(part.data(), chunk);
+        part.resize(got);
+        b.size += got;
+        if (got) b.parts.push_back(std::move(part));
+        if (got < chunk) return b;
+    }
+    b.more = !s.at_end();
+    return b;
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
 // CSV
 // ---------------------------------------------------------------------------------------------
 
-/// Reads a numeric CSV file: one point per line, values separated by commas. Spaces around values
-/// and CRLF line ends are accepted; blank lines only at the end of the file. The first line is a
-/// header (and skipped) when none of its cells is a number (e.g. "x,y,z"); it must have as many
-/// cells as the rows. Every row must have as many values as the first; every value must be a
-/// finite number that fits in T.
+/// Reads a numeric text table: one point per line, values separated by commas (CSV), tabs (TSV),
+/// semicolons or runs of spaces, whichever the first data line uses (the order of preference);
+/// every line must use the same. Spaces around values and CRLF line ends are accepted; blank
+/// lines only at the end of the file. The first line is a header (and skipped) when none of its
+/// cells is a number (e.g. "x,y,z"); it must have as many cells as the rows. Every row must have
+/// as many values as the first; every value must be a finite number that fits in T. A line may
+/// be at most detail::max_line_bytes long. Reads `src` once, front to back (a pipe works).
 template <class T>
-tsne::RowMatrix<T> read_csv(const std::string& path) {
+tsne::RowMatrix<T> read_csv(detail::Source& src) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "read_csv<T>: T is float or double");
-    std::ifstream in = detail::open_in(path);
-    std::vector<T> values;
-    std::size_t cols = 0, rows = 0, line_no = 0, blank_line = 0, header_cells = 0, header_line = 0;
-    std::string line;
-    while (std::getline(in, line)) {
+    const std::string& path = src.path();
+    detail::Chunked<T> values;
+    std::size_t cols = 0, rows = 0, line_no = 0, blank_line = 0, header_line = 0, delim_line = 0;
+    char delim = 0;
+    std::string line, header;
+    while (src.getline(line, line_no + 1)) {
         ++line_no;
         std::string_view sv(line);
         if (line_no == 1 && sv.size() >= 3 && sv.substr(0, 3) == "\xEF\xBB\xBF") sv.remove_prefix(3);  // BOM
-        if (detail::trim(sv).empty()) {
+        sv = detail::trim(sv);
+        if (sv.empty()) {
             if (blank_line == 0) blank_line = line_no;
             continue;
         }
         if (rows == 0 && header_line == 0 && detail::is_header_line(sv)) {
             header_line = line_no;
-            header_cells = static_cast<std::size_t>(std::count(sv.begin(), sv.end(), ',')) + 1;
+            header.assign(sv);
             continue;
         }
         if (blank_line != 0)
             detail::fail(path, "line ", blank_line, ": empty line between data rows");
+        const char g = detail::guess_delimiter(sv);
+        if (delim == 0) {
+            delim = g;
+            delim_line = line_no;
+        } else if (g != delim) {
+            const bool mixed = delim == ' ' ? (g == ',' || g == ';')
+                                            : g == ',' || (sv.find(delim) == std::string_view::npos &&
+                                                           detail::count_cells(sv, g) > 1);
+            if (mixed)
+                detail::fail(path, "line ", line_no, ": values separated by ", detail::delimiter_name(g), ", but line ",
+                             delim_line, " separates them by ", detail::delimiter_name(delim),
+                             " (one kind of delimiter per file: commas, tabs, semicolons or spaces)");
+        }
         std::size_t col = 0;
-        std::size_t start = 0;
-        while (true) {
-            const std::size_t comma = sv.find(',', start);
-            const std::string_view cell =
-                detail::trim(sv.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        detail::split_cells(sv, delim, [&](std::string_view cell) {
             ++col;
             if (rows > 0 && col > cols)
                 detail::fail(path, "line ", line_no, ": has more than ", cols, " values (the first row has ", cols,
@@ -212,8 +522,12 @@ tsne::RowMatrix<T> read_csv(const std::string& path) {
             double v = 0;
             const std::string why = detail::parse_double(cell, v);
             if (!why.empty()) {
-                const char* hint = (rows == 0 && header_line == 0 && why.rfind("not a number", 0) == 0)
-                                       ? " (a header row is recognised only when none of its cells is a number)"
+                const bool first = rows == 0 && why.rfind("not a number", 0) == 0;
+                const char* hint =
+                    !first ? ""
+                    : cell.size() == sv.size()
+                        ? " (values are separated by commas, tabs, semicolons or spaces)"
+                    : header_line == 0 ? " (a header row is recognised only when none of its cells is a number)"
                                        : "";
                 detail::fail(path, "line ", line_no, ", column ", col, ": ", why, hint);
             }
@@ -221,24 +535,38 @@ tsne::RowMatrix<T> read_csv(const std::string& path) {
                 detail::fail(path, "line ", line_no, ", column ", col, ": value ", detail::quote(cell),
                              " is out of range for 32-bit float");
             values.push_back(static_cast<T>(v));
-            if (comma == std::string_view::npos) break;
-            start = comma + 1;
-        }
+            return true;
+        });
         if (rows == 0) {
             cols = col;
-            if (header_line != 0 && header_cells != cols)
-                detail::fail(path, "line ", header_line, ": the header has ", header_cells, " names but line ", line_no,
-                             " has ", cols, " values");
+            if (header_line != 0) {
+                std::size_t header_cells = detail::count_cells(header, delim);
+                if (header_cells != cols) {  // e.g. "x y z" over tab-separated rows
+                    const std::size_t own = detail::count_cells(header, detail::guess_delimiter(header));
+                    if (own == cols) header_cells = own;
+                }
+                if (header_cells != cols)
+                    detail::fail(path, "line ", header_line, ": the header has ", header_cells, " names but line ",
+                                 line_no, " has ", cols, " values");
+            }
         } else if (col != cols)
             detail::fail(path, "line ", line_no, ": has ", col, " value", col == 1 ? "" : "s", ", expected ", cols,
                          " like the first row");
         ++rows;
     }
-    if (in.bad()) detail::fail(path, "read error after line ", line_no);
     if (rows == 0) detail::fail(path, header_line ? "no data: the file has only a header line" : "no data: the file is empty");
+    if (rows > static_cast<std::size_t>(std::numeric_limits<Eigen::Index>::max()) / cols)
+        detail::fail(path, "too many values");
     tsne::RowMatrix<T> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    std::copy(values.begin(), values.end(), X.data());
+    values.copy_to(X.data());
     return X;
+}
+
+/// Reads a numeric text table from a file (see read_csv(detail::Source&)).
+template <class T>
+tsne::RowMatrix<T> read_csv(const std::string& path) {
+    detail::Source src(path);
+    return read_csv<T>(src);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,9 +703,11 @@ inline std::string shape_string(const std::vector<std::uint64_t>& shape) {
     return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std::uint64_t file_size) {
+/// Reads an .npy header from `in`; `file_size` is the file's length when known (a regular file),
+/// nothing for a pipe (then a truncated header shows as a short read).
+inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std::optional<std::uint64_t> file_size) {
     unsigned char pre[12] = {};
-    if (file_size < 10) fail(path, "not a .npy file: only ", file_size, " bytes");
+    if (file_size && *file_size < 10) fail(path, "not a .npy file: only ", *file_size, " bytes");
     in.read(reinterpret_cast<char*>(pre), 10);
     if (!in || std::memcmp(pre, "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (bad magic bytes)");
     const unsigned major = pre[6], minor = pre[7];
@@ -386,7 +716,7 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std:
         header_len = static_cast<std::uint64_t>(pre[8]) | (static_cast<std::uint64_t>(pre[9]) << 8);
         prefix = 10;
     } else if (major == 2 || major == 3) {
-        if (file_size < 12) fail(path, "truncated .npy header");
+        if (file_size && *file_size < 12) fail(path, "truncated .npy header");
         in.read(reinterpret_cast<char*>(pre + 10), 2);
         if (!in) fail(path, "truncated .npy header");
         header_len = static_cast<std::uint64_t>(pre[8]) | (static_cast<std::uint64_t>(pre[9]) << 8) |
@@ -395,8 +725,8 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std:
     } else {
         fail(path, "unsupported .npy format version ", major, ".", minor, " (supported: 1.x, 2.x, 3.x)");
     }
-    if (header_len > file_size - prefix)
-        fail(path, "truncated .npy header: it claims ", header_len, " bytes but the file has ", file_size - prefix,
+    if (file_size && header_len > *file_size - prefix)
+        fail(path, "truncated .npy header: it claims ", header_len, " bytes but the file has ", *file_size - prefix,
              " after the preamble");
     if (header_len > (1u << 20)) fail(path, ".npy header of ", header_len, " bytes is implausibly large");
     std::string text(static_cast<std::size_t>(header_len), '\0');
@@ -407,13 +737,20 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path, std:
     return h;
 }
 
-/// Checks that exactly shape[0] x shape[1] values of F (2-D, neither 0) follow an .npy header.
+/// Checks that exactly shape[0] x shape[1] values of F (2-D, neither 0) follow an .npy header:
+/// against the file's length when known, else only that the size is representable (a stream's
+/// length shows when it is read).
 template <class F>
-void check_npy_extent(const std::string& path, const NpyHeader& h, std::uint64_t file_size) {
+void check_npy_extent(const std::string& path, const NpyHeader& h, std::optional<std::uint64_t> file_size) {
     const std::uint64_t rows = h.shape[0], cols = h.shape[1];
     if (rows == 0 || cols == 0) fail(path, "no data: the array has shape ", shape_string(h.shape));
     const std::uint64_t max_index = static_cast<std::uint64_t>(std::numeric_limits<Eigen::Index>::max());
-    const std::uint64_t available = file_size - h.data_offset;
+    if (!file_size) {
+        if (rows > max_index / sizeof(F) / cols)
+            fail(path, "corrupt .npy header: shape ", shape_string(h.shape), " is implausibly large");
+        return;
+    }
+    const std::uint64_t available = *file_size - h.data_offset;
     // Overflow-safe: rows * cols * sizeof(F) compared with the bytes actually present.
     const bool too_big = rows > max_index || cols > max_index || rows > available / sizeof(F) / cols;
     if (too_big)
@@ -445,13 +782,25 @@ inline bool little_endian_host() {
 
 /// Reads a 2-D '<f4'/'<f8' C-order .npy array into a matrix of the file's own type.
 template <class F>
-tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, const NpyHeader& h,
-                                 std::uint64_t file_size) {
-    check_npy_extent<F>(path, h, file_size);
+tsne::RowMatrix<F> read_npy_data(Source& src, const NpyHeader& h) {
+    const std::string& path = src.path();
+    check_npy_extent<F>(path, h, src.size());
     const std::uint64_t rows = h.shape[0], cols = h.shape[1], need = rows * cols * sizeof(F);
-    tsne::RowMatrix<F> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    in.read(reinterpret_cast<char*>(X.data()), static_cast<std::streamsize>(need));
-    if (!in || static_cast<std::uint64_t>(in.gcount()) != need) fail(path, "read error in the .npy data");
+    tsne::RowMatrix<F> X;
+    if (src.size()) {  // a regular file: its length was checked, read straight into the matrix
+        X.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+        if (src.read(X.data(), static_cast<std::size_t>(need)) != need) fail(path, "read error in the .npy data");
+    } else {  // a stream: its length shows as it is read
+        const Blocks b = read_blocks(src, need);
+        if (b.size < need)
+            fail(path, "truncated .npy data: shape ", shape_string(h.shape), " needs ", need, " bytes of data but only ",
+                 b.size, " follow the header");
+        if (b.more)
+            fail(path, "corrupt .npy data: more than the ", need, " bytes that shape ", shape_string(h.shape),
+                 " needs follow the header");
+        X.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+        b.copy_to(X.data());
+    }
     // The files are little-endian; swap on big-endian hosts.
     if (!little_endian_host() && sizeof(F) > 1) {
         auto* bytes = reinterpret_cast<unsigned char*>(X.data());
@@ -465,25 +814,30 @@ tsne::RowMatrix<F> read_npy_data(std::ifstream& in, const std::string& path, con
 
 /// Reads a 2-D .npy array (format 1.0, 2.0 or 3.0; dtype '<f4' or '<f8', kept; '|u1' read as
 /// float32; C order).
-inline Matrix read_npy_any(const std::string& path) {
-    std::ifstream in = detail::open_in(path);
-    const std::uint64_t size = detail::stream_size(in, path);
-    const NpyHeader h = detail::read_npy_header(in, path, size);
+inline Matrix read_npy_any(detail::Source& src) {
+    const std::string& path = src.path();
+    const NpyHeader h = detail::read_npy_header(src.stream(), path, src.size());
     if (h.fortran_order)
         detail::fail(path, "Fortran-order (column-major) .npy arrays are not supported; save with "
                            "numpy.ascontiguousarray(a)");
     if (h.shape.size() != 2)
         detail::fail(path, "expected a 2-D array (points x features), got shape ", detail::shape_string(h.shape));
-    if (h.descr == "<f4") return detail::read_npy_data<float>(in, path, h, size);
-    if (h.descr == "<f8") return detail::read_npy_data<double>(in, path, h, size);
+    if (h.descr == "<f4") return detail::read_npy_data<float>(src, h);
+    if (h.descr == "<f8") return detail::read_npy_data<double>(src, h);
     if (h.descr == "|u1" || h.descr == "<u1") {  // e.g. raw pixels: read as float32
-        const auto bytes = detail::read_npy_data<std::uint8_t>(in, path, h, size);
+        const auto bytes = detail::read_npy_data<std::uint8_t>(src, h);
         return tsne::RowMatrix<float>(bytes.template cast<float>());
     }
     if (h.descr == ">f4" || h.descr == ">f8")
         detail::fail(path, "big-endian dtype ", detail::quote(h.descr), " is not supported; use '<f4' or '<f8'");
     detail::fail(path, "unsupported dtype ", detail::quote(h.descr),
                  " (supported: float32 '<f4', float64 '<f8' and uint8 '|u1'; convert with a.astype(numpy.float32))");
+}
+
+/// Reads a 2-D .npy file (see read_npy_any(detail::Source&)).
+inline Matrix read_npy_any(const std::string& path) {
+    detail::Source src(path);
+    return read_npy_any(src);
 }
 
 /// Reads a 2-D .npy array and converts it to T.
@@ -496,12 +850,80 @@ tsne::RowMatrix<T> read_npy(const std::string& path) {
 // Memory-mapped .npy (POSIX): float32/float64 data viewed in place, never copied
 // ---------------------------------------------------------------------------------------------
 
-/// A read-only memory mapping of a whole regular file, unmapped when destroyed. The file must not
-/// be shortened while it is mapped (reading a page past the new end raises SIGBUS).
+namespace detail {
+
+#if TSNEX_HAVE_MMAP
+/// The live mappings a SIGBUS may hit: a mapped file shortened by another process while in use
+/// (reading a page past its new end raises SIGBUS). Lock-free, read by the signal handler.
+struct MapSlot {
+    std::atomic<std::uintptr_t> begin{0};
+    std::atomic<std::size_t> size{0};
+    std::atomic<bool> truncated{false};
+};
+inline MapSlot map_slots[16];
+inline std::atomic<std::uintptr_t> map_page_size{4096};
+inline struct sigaction previous_sigbus {};
+inline std::atomic<bool> sigbus_installed{false};
+
+/// SIGBUS inside a registered mapping: the rest of that mapping becomes zero pages (so the
+/// faulting read and all later ones complete) and the mapping is marked truncated, for its owner
+/// to report as a bad input. Any other SIGBUS gets the previous disposition (by default, death).
+inline void on_sigbus(int sig, siginfo_t* info, void* context) {
+    const auto addr = reinterpret_cast<std::uintptr_t>(info ? info->si_addr : nullptr);
+    for (MapSlot& s : map_slots) {
+        const std::uintptr_t b = s.begin.load();
+        const std::size_t n = s.size.load();
+        if (b == 0 || addr < b || addr >= b + n) continue;
+        const std::uintptr_t page = addr & ~(map_page_size.load() - 1);
+        void* p = ::mmap(reinterpret_cast<void*>(page), b + n - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                         -1, 0);
+        if (p != MAP_FAILED) {
+            s.truncated.store(true);
+            return;
+        }
+        break;
+    }
+    ::sigaction(SIGBUS, &previous_sigbus, nullptr);
+    if ((previous_sigbus.sa_flags & SA_SIGINFO) && previous_sigbus.sa_sigaction)
+        previous_sigbus.sa_sigaction(sig, info, context);
+    else if (previous_sigbus.sa_handler != SIG_DFL && previous_sigbus.sa_handler != SIG_IGN)
+        previous_sigbus.sa_handler(sig);
+    // else: returning re-runs the faulting access under the default action
+}
+
+inline void install_sigbus_handler() {
+    if (sigbus_installed.exchange(true)) return;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (page > 0) map_page_size.store(static_cast<std::uintptr_t>(page));
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, &previous_sigbus);
+}
+#endif
+
+/// The path of the last mapped file found shortened while mapped (see MappedFile::truncated()).
+inline std::string& truncated_mapping_path() {
+    static std::string path;
+    return path;
+}
+
+}  // namespace detail
+
+/// The file of a memory mapping that was shortened while in use (its missing pages read as
+/// zeros, so whatever was computed from it is void), or "" if none was. Set when such a mapping
+/// is checked or destroyed; the CLI turns it into "<file>: was truncated while in use", exit 1.
+inline const std::string& truncated_mapping() { return detail::truncated_mapping_path(); }
+
+/// A read-only memory mapping of a whole regular file, unmapped when destroyed. If the file is
+/// shortened while mapped (by another process), the pages past its new end read as zeros instead
+/// of killing the program with SIGBUS, and truncated() becomes true: check it before trusting
+/// anything computed from the data (tsnex::truncated_mapping() names such a file afterwards).
 class MappedFile {
 public:
     /// Maps `path`; throws io_error when it cannot be opened or mapped.
-    explicit MappedFile(const std::string& path) {
+    explicit MappedFile(const std::string& path) : path_(path) {
 #if TSNEX_HAVE_MMAP
         errno = 0;
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -515,9 +937,24 @@ public:
         if (size_ > 0) {
             void* p = ::mmap(nullptr, static_cast<std::size_t>(size_), PROT_READ, MAP_PRIVATE, fd, 0);
             const int e = errno;
-            ::close(fd);  // the mapping keeps its own reference to the file
-            if (p == MAP_FAILED) detail::fail(path, "cannot map into memory: ", std::strerror(e));
+            if (p == MAP_FAILED) {
+                ::close(fd);
+                detail::fail(path, "cannot map into memory: ", std::strerror(e));
+            }
+            fd_ = fd;  // kept to notice a shortening that stays inside the last page (no SIGBUS)
             data_ = static_cast<const unsigned char*>(p);
+            detail::install_sigbus_handler();
+            for (std::size_t i = 0; i < std::size(detail::map_slots); ++i) {
+                std::uintptr_t expected = 0;
+                detail::MapSlot& s = detail::map_slots[i];
+                if (s.begin.load() != 0) continue;
+                s.size.store(static_cast<std::size_t>(size_));
+                s.truncated.store(false);
+                if (s.begin.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(p))) {
+                    slot_ = static_cast<int>(i);
+                    break;
+                }
+            }
         } else {
             ::close(fd);
         }
@@ -529,14 +966,35 @@ public:
     MappedFile& operator=(const MappedFile&) = delete;
     ~MappedFile() {
 #if TSNEX_HAVE_MMAP
+        truncated();  // records the path if it was
+        if (slot_ >= 0) detail::map_slots[slot_].begin.store(0);
+        if (fd_ >= 0) ::close(fd_);
         if (data_) ::munmap(const_cast<unsigned char*>(data_), static_cast<std::size_t>(size_));
 #endif
     }
 
     const unsigned char* data() const noexcept { return data_; }
     std::uint64_t size() const noexcept { return size_; }
+    const std::string& path() const noexcept { return path_; }
+
+    /// True when the file is shorter than when it was mapped, or a read went past a new end (the
+    /// pages from there on read as zeros); records the path for tsnex::truncated_mapping().
+    bool truncated() const {
+#if TSNEX_HAVE_MMAP
+        struct stat st {};
+        const bool shorter = fd_ >= 0 && ::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < size_;
+        if (shorter || (slot_ >= 0 && detail::map_slots[slot_].truncated.load())) {
+            detail::truncated_mapping_path() = path_;
+            return true;
+        }
+#endif
+        return false;
+    }
 
 private:
+    std::string path_;
+    int slot_ = -1;  ///< in detail::map_slots, -1 if none was free (then SIGBUS is not caught)
+    int fd_ = -1;
     const unsigned char* data_ = nullptr;
     std::uint64_t size_ = 0;
 };
@@ -654,86 +1112,83 @@ inline double decode_le(const unsigned char* b, std::size_t size, char kind) {
 
 namespace detail {
 
-/// Sequential reader of a plain or gzip-compressed file (gzip needs zlib: TSNE_HAVE_ZLIB).
+/// Sequential reader of a plain or gzip-compressed input (gzip needs zlib: TSNE_HAVE_ZLIB),
+/// decompressing from the same Source (so a compressed pipe works too). Concatenated gzip
+/// members are read as one stream, as gunzip does.
 class ByteSource {
 public:
-    explicit ByteSource(const std::string& path) : path_(path) {
-        std::ifstream probe = open_in(path);  // clear errors for missing files and directories
-        unsigned char magic[2] = {0, 0};
-        probe.read(reinterpret_cast<char*>(magic), 2);
-        gz_ = probe.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        if (!gz_) {
-            size_ = stream_size(probe, path);
-            file_ = std::move(probe);
-            return;
-        }
+    explicit ByteSource(Source& src) : src_(src), path_(src.path()) {
+        gz_ = sniff(src) == Format::gzip;
+        if (!gz_) return;
 #if TSNE_HAVE_ZLIB
-        z_ = gzopen(path.c_str(), "rb");
-        if (!z_) fail(path, "cannot open the gzip stream: ", std::strerror(errno));
-        gzbuffer(z_, 1 << 17);
+        if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(path_, "cannot start gzip decompression");
+        zinit_ = true;
+        zin_.resize(std::size_t(1) << 16);
 #else
-        fail(path, "is gzip-compressed, but this program was built without zlib (Debian: zlib1g-dev); "
-                   "decompress it first (gunzip -k)");
+        fail(path_, "is gzip-compressed, but this program was built without zlib (Debian: zlib1g-dev); "
+                    "decompress it first (gunzip -k)");
 #endif
     }
     ByteSource(const ByteSource&) = delete;
     ByteSource& operator=(const ByteSource&) = delete;
     ~ByteSource() {
 #if TSNE_HAVE_ZLIB
-        if (z_) gzclose_r(z_);
+        if (zinit_) inflateEnd(&zs_);
 #endif
     }
 
     bool compressed() const noexcept { return gz_; }
-    /// Size of a plain file (unknown, 0, for a compressed one).
-    std::uint64_t plain_size() const noexcept { return size_; }
+    /// Size of a plain regular file (nothing for a compressed file or a stream).
+    std::optional<std::uint64_t> plain_size() const { return gz_ ? std::nullopt : src_.size(); }
 
     /// Reads up to n bytes; returns how many were read (fewer only at the end of the data).
     std::size_t read(void* dst, std::size_t n) {
-#if TSNE_HAVE_ZLIB
-        // zlib's messages start with the path; the caller's message already names the file.
-        const auto zmsg = [this](const char* m) {
-            std::string t = m ? m : "unknown zlib error";
-            if (t.rfind(path_ + ": ", 0) == 0) t.erase(0, path_.size() + 2);
-            return t;
-        };
-#endif
-        if (!gz_) {
-            file_.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
-            if (file_.bad()) fail(path_, "read error");
-            return static_cast<std::size_t>(file_.gcount());
-        }
+        if (!gz_) return src_.read(dst, n);
 #if TSNE_HAVE_ZLIB
         std::size_t done = 0;
-        while (done < n) {
-            const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
-            const int got = gzread(z_, static_cast<unsigned char*>(dst) + done, chunk);
-            if (got < 0) {
-                int code = 0;
-                const char* msg = gzerror(z_, &code);
-                fail(path_, "corrupt gzip data: ", zmsg(msg));
+        auto* out = static_cast<unsigned char*>(dst);
+        while (done < n && !zdone_) {
+            if (zs_.avail_in == 0) {
+                const std::size_t got = src_.read(zin_.data(), zin_.size());
+                if (got == 0) {
+                    if (member_ended_) {  // the end of the input right after a member: done
+                        zdone_ = true;
+                        break;
+                    }
+                    fail(path_, "truncated or corrupt gzip data: unexpected end of file");
+                }
+                zs_.next_in = zin_.data();
+                zs_.avail_in = static_cast<uInt>(got);
             }
-            if (got == 0) break;
-            done += static_cast<std::size_t>(got);
+            if (member_ended_) {  // more bytes after a member: the next member
+                if (inflateReset(&zs_) != Z_OK) fail(path_, "corrupt gzip data");
+                member_ended_ = false;
+            }
+            const auto chunk = static_cast<uInt>(std::min<std::size_t>(n - done, 1u << 30));
+            zs_.next_out = out + done;
+            zs_.avail_out = chunk;
+            const int rc = inflate(&zs_, Z_NO_FLUSH);
+            done += chunk - zs_.avail_out;
+            if (rc == Z_STREAM_END) member_ended_ = true;
+            else if (rc != Z_OK && rc != Z_BUF_ERROR)
+                fail(path_, "corrupt gzip data: ", zs_.msg ? zs_.msg : "invalid data");
         }
-        // A stream cut short reads as a short count plus Z_BUF_ERROR ("unexpected end of file").
-        int code = 0;
-        const char* msg = gzerror(z_, &code);
-        if (code != Z_OK && code != Z_STREAM_END)
-            fail(path_, "truncated or corrupt gzip data: ", zmsg(msg));
         return done;
 #else
+        (void)dst;
+        (void)n;
         return 0;
 #endif
     }
 
 private:
+    Source& src_;
     std::string path_;
-    std::ifstream file_;
     bool gz_ = false;
-    std::uint64_t size_ = 0;
 #if TSNE_HAVE_ZLIB
-    gzFile z_ = nullptr;
+    z_stream zs_{};
+    bool zinit_ = false, member_ended_ = false, zdone_ = false;
+    std::vector<unsigned char> zin_;
 #endif
 };
 
@@ -759,19 +1214,17 @@ struct IdxArray {
 /// True when the file starts like IDX (two zero bytes, a known type code, 1 to 4 dimensions) or
 /// is gzip-compressed (the IDX files of MNIST and Fashion-MNIST are distributed as .gz).
 inline bool looks_like_idx(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char m[4] = {1, 1, 1, 1};
-    in.read(reinterpret_cast<char*>(m), 4);
-    if (in.gcount() >= 2 && m[0] == 0x1f && m[1] == 0x8b) return true;
-    const bool type_ok = m[2] == 0x08 || m[2] == 0x09 || m[2] == 0x0B || m[2] == 0x0C || m[2] == 0x0D || m[2] == 0x0E;
-    return in.gcount() == 4 && m[0] == 0 && m[1] == 0 && type_ok && m[3] >= 1 && m[3] <= 4;
+    detail::Source src(path);
+    const detail::Format f = detail::sniff(src);
+    return f == detail::Format::idx || f == detail::Format::gzip;
 }
 
 /// Reads an IDX file (plain or .gz): magic 00 00 TYPE NDIMS, NDIMS big-endian uint32 sizes, then
 /// the values, big-endian, of type 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32
 /// or 0x0E float64. The data must be exactly as long as the sizes say; floats must be finite.
-inline IdxArray read_idx_array(const std::string& path) {
-    detail::ByteSource src(path);
+inline IdxArray read_idx_array(detail::Source& input) {
+    const std::string& path = input.path();
+    detail::ByteSource src(input);
     const char* what = src.compressed() ? "the decompressed IDX data" : "the IDX file";
     unsigned char magic[4];
     if (src.read(magic, 4) != 4) detail::fail(path, "not an IDX file: shorter than its 4-byte magic number");
@@ -803,12 +1256,15 @@ inline IdxArray read_idx_array(const std::string& path) {
         shape.push_back(dim);
     }
     const std::uint64_t header = 4 + 4 * std::uint64_t(ndims), need = count * esize;
-    if (!src.compressed() && src.plain_size() - header != need)
-        detail::fail(path, src.plain_size() - header < need ? "truncated IDX data: the header's shape " : "corrupt IDX file: the header's shape ",
-                     detail::shape_string(a.shape), " needs ", need, " bytes of data but ", src.plain_size() - header,
+    if (const auto size = src.plain_size(); size && *size - header != need)
+        detail::fail(path, *size - header < need ? "truncated IDX data: the header's shape " : "corrupt IDX file: the header's shape ",
+                     detail::shape_string(a.shape), " needs ", need, " bytes of data but ", *size - header,
                      " follow the header");
-    // Read in chunks: a lying header in a compressed file costs only the bytes actually present.
+    // Read in chunks: a lying header in a compressed file or a stream costs only the bytes
+    // actually present. A plain regular file's length was checked: its size is reserved at once
+    // (no reallocation copies).
     std::vector<unsigned char> raw;
+    if (src.plain_size()) raw.reserve(static_cast<std::size_t>(need));
     std::uint64_t have = 0;
     while (have < need) {
         const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(need - have, 1u << 24));
@@ -834,10 +1290,17 @@ inline IdxArray read_idx_array(const std::string& path) {
     return a;
 }
 
-/// Reads an IDX file as a float32 matrix: the first dimension is the points, the others are
+/// Reads an IDX file (see read_idx_array(detail::Source&)).
+inline IdxArray read_idx_array(const std::string& path) {
+    detail::Source src(path);
+    return read_idx_array(src);
+}
+
+/// Reads an IDX input as a float32 matrix: the first dimension is the points, the others are
 /// flattened into features (28 x 28 images become 784 columns; a 1-D file is one column).
-inline tsne::RowMatrix<float> read_idx(const std::string& path) {
-    const IdxArray a = read_idx_array(path);
+inline tsne::RowMatrix<float> read_idx(detail::Source& src) {
+    const std::string& path = src.path();
+    const IdxArray a = read_idx_array(src);
     const std::uint64_t rows = a.shape[0], cols = a.size() / rows;
     tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     if (a.element_size == 1 && a.kind == 'u') {  // pixels: the common case, kept fast
@@ -854,8 +1317,9 @@ inline tsne::RowMatrix<float> read_idx(const std::string& path) {
 }
 
 /// Reads labels from an IDX file: 1-D (N), or N x 1, integer values.
-inline std::vector<int> read_idx_labels(const std::string& path) {
-    const IdxArray a = read_idx_array(path);
+inline std::vector<int> read_idx_labels(detail::Source& src) {
+    const std::string& path = src.path();
+    const IdxArray a = read_idx_array(src);
     if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
         detail::fail(path, "labels must be a 1-D IDX array, got shape ", detail::shape_string(a.shape),
                      " (is this the images file?)");
@@ -864,24 +1328,52 @@ inline std::vector<int> read_idx_labels(const std::string& path) {
     return detail::to_int_labels(path, values);
 }
 
+/// Reads an IDX file as a float32 matrix (see read_idx(detail::Source&)).
+inline tsne::RowMatrix<float> read_idx(const std::string& path) {
+    detail::Source src(path);
+    return read_idx(src);
+}
+
+/// Reads labels from an IDX file (see read_idx_labels(detail::Source&)).
+inline std::vector<int> read_idx_labels(const std::string& path) {
+    detail::Source src(path);
+    return read_idx_labels(src);
+}
+
 /// Reads a headerless file of little-endian float32 values as rows x cols (both from --shape):
 /// the file must hold exactly rows * cols * 4 bytes.
 inline tsne::RowMatrix<float> read_raw_f32(const std::string& path, std::uint64_t rows, std::uint64_t cols) {
-    std::ifstream in = detail::open_in(path);
-    const std::uint64_t size = detail::stream_size(in, path);
+    detail::Source src(path);
     if (rows == 0 || cols == 0) detail::fail(path, "--shape must be positive, got ", rows, ",", cols);
-    if (rows > size / 4 / cols || rows * cols * 4 != size) {
+    if (rows > std::numeric_limits<std::uint64_t>::max() / 4 / cols)
+        detail::fail(path, "--shape ", rows, ",", cols, " is too large");
+    const std::uint64_t need = rows * cols * 4;
+    std::uint64_t size = 0;
+    detail::Blocks raw;
+    if (src.size()) {
+        size = *src.size();
+    } else {  // a stream: read what is there (up to what --shape needs), then compare
+        raw = detail::read_blocks(src, need);
+        size = raw.size + (raw.more ? 1 : 0);
+    }
+    if (size != need) {
         const bool divisible = size % (4 * cols) == 0;
-        detail::fail(path, "--shape ", rows, ",", cols, " needs ", rows > size / 4 / cols ? std::string("more than ") + std::to_string(size) : std::to_string(rows * cols * 4),
-                     " bytes of float32 but the file has ", size,
-                     divisible && size > 0 ? " (that is " + std::to_string(size / 4 / cols) + " rows of " + std::to_string(cols) + ")" : std::string(size % 4 ? " (not a multiple of 4)" : ""));
+        const bool known = src.size().has_value();
+        detail::fail(path, "--shape ", rows, ",", cols, " needs ", need, " bytes of float32 but the ",
+                     known ? "file has " : "input has ", !known && raw.more ? "more than " + std::to_string(need) : std::to_string(size),
+                     known && divisible && size > 0 ? " (that is " + std::to_string(size / 4 / cols) + " rows of " + std::to_string(cols) + ")"
+                                                    : std::string(known && size % 4 ? " (not a multiple of 4)" : ""));
+    }
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(need));
+    if (src.size()) {
+        if (src.read(bytes.data(), bytes.size()) != bytes.size()) detail::fail(path, "read error");
+    } else {
+        raw.copy_to(bytes.data());
+        raw = {};
     }
     tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    std::vector<unsigned char> raw(static_cast<std::size_t>(size));
-    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(size));
-    if (!in) detail::fail(path, "read error");
     for (std::size_t i = 0; i < static_cast<std::size_t>(rows * cols); ++i) {
-        const double v = detail::decode_le(raw.data() + 4 * i, 4, 'f');
+        const double v = detail::decode_le(bytes.data() + 4 * i, 4, 'f');
         if (!std::isfinite(v))
             detail::fail(path, "non-finite value ", v, " at row ", i / cols, ", column ", i % cols,
                          " (0-based; NaN and infinity are not allowed)");
@@ -893,27 +1385,41 @@ inline tsne::RowMatrix<float> read_raw_f32(const std::string& path, std::uint64_
 /// True when the reader for `path` is the .npy one (by extension, case-insensitive).
 inline bool is_npy_path(const std::string& path) { return detail::lower_extension(path) == ".npy"; }
 
-/// Reads a data set: ".npy" → read_npy_any (float32 or float64 as stored, uint8 as float32); a
-/// file that starts like IDX or gzip → read_idx (float32); anything else → read_csv<float>.
+namespace detail {
+/// True when `src` is read as .npy: by its name, or by its magic bytes (a pipe, /dev/stdin).
+inline bool is_npy(Source& src) { return is_npy_path(src.path()) || sniff(src) == Format::npy; }
+}  // namespace detail
+
+/// Reads a data set from an opened input: .npy (by name or content) → read_npy_any (float32 or
+/// float64 as stored, uint8 as float32); IDX or gzip content → read_idx (float32); anything else
+/// → read_csv<float> (comma, tab, semicolon or space separated).
+inline Matrix read_matrix(detail::Source& src) {
+    if (detail::is_npy(src)) return read_npy_any(src);
+    const detail::Format f = detail::sniff(src);
+    if (f == detail::Format::idx || f == detail::Format::gzip) return read_idx(src);
+    return read_csv<float>(src);
+}
+
+/// Reads a data set from a file, a pipe, a FIFO or /dev/stdin, each read exactly once (see
+/// read_matrix(detail::Source&)).
 inline Matrix read_matrix(const std::string& path) {
-    if (is_npy_path(path)) return read_npy_any(path);
-    if (looks_like_idx(path)) return read_idx(path);
-    return read_csv<float>(path);
+    detail::Source src(path);
+    return read_matrix(src);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Labels
 // ---------------------------------------------------------------------------------------------
 
-/// Reads integer labels from a text file, one per line (surrounding spaces and trailing blank
-/// lines allowed; a first line that is not a number, e.g. "label", is a header and skipped).
-inline std::vector<int> read_text_labels(const std::string& path) {
-    std::ifstream in = detail::open_in(path);
+/// Reads integer labels from text, one per line (surrounding spaces and trailing blank lines
+/// allowed; a first line that is not a number, e.g. "label", is a header and skipped).
+inline std::vector<int> read_text_labels(detail::Source& src) {
+    const std::string& path = src.path();
     std::vector<int> labels;
     std::string line;
     std::size_t line_no = 0, blank_line = 0;
     bool header = false;
-    while (std::getline(in, line)) {
+    while (src.getline(line, line_no + 1)) {
         ++line_no;
         std::string_view sv = detail::trim(line);
         if (line_no == 1 && sv.size() >= 3 && sv.substr(0, 3) == "\xEF\xBB\xBF") sv = detail::trim(sv.substr(3));
@@ -922,7 +1428,8 @@ inline std::vector<int> read_text_labels(const std::string& path) {
             continue;
         }
         if (blank_line != 0) detail::fail(path, "line ", blank_line, ": empty line between labels");
-        if (labels.empty() && !header && sv.find(',') == std::string_view::npos && detail::is_header_line(sv)) {
+        const bool one_cell = detail::count_cells(sv, detail::guess_delimiter(sv)) == 1;
+        if (labels.empty() && !header && one_cell && detail::is_header_line(sv)) {
             header = true;
             continue;
         }
@@ -934,21 +1441,24 @@ inline std::vector<int> read_text_labels(const std::string& path) {
             detail::fail(path, "line ", line_no, ": label ", detail::quote(sv), " is out of range");
         if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size())
             detail::fail(path, "line ", line_no, ": not an integer label: ", detail::quote(sv),
-                         sv.find(',') != std::string_view::npos ? " (labels are one integer per line)" : "");
+                         one_cell ? "" : " (labels are one integer per line)");
         labels.push_back(v);
     }
-    if (in.bad()) detail::fail(path, "read error after line ", line_no);
     if (labels.empty()) detail::fail(path, "no labels: the file is empty");
     return labels;
 }
 
+/// Reads integer labels from a text file (see read_text_labels(detail::Source&)).
+inline std::vector<int> read_text_labels(const std::string& path) {
+    detail::Source src(path);
+    return read_text_labels(src);
+}
 
 /// Reads labels from a .npy array: 1-D (N,) or 2-D (N, 1), any integer dtype ('|u1', '<i4',
 /// '<i8', ...) or a float dtype holding integers.
-inline std::vector<int> read_npy_labels(const std::string& path) {
-    std::ifstream in = detail::open_in(path);
-    const std::uint64_t size = detail::stream_size(in, path);
-    const NpyHeader h = detail::read_npy_header(in, path, size);
+inline std::vector<int> read_npy_labels(detail::Source& src) {
+    const std::string& path = src.path();
+    const NpyHeader h = detail::read_npy_header(src.stream(), path, src.size());
     const bool column = h.shape.size() == 2 && h.shape[1] == 1;
     if (!(h.shape.size() == 1 || column))
         detail::fail(path, "labels must be a 1-D array (N,) or (N, 1), got shape ", detail::shape_string(h.shape));
@@ -957,24 +1467,47 @@ inline std::vector<int> read_npy_labels(const std::string& path) {
     if (!detail::npy_numeric_type(h.descr, esize, kind))
         detail::fail(path, "unsupported label dtype ", detail::quote(h.descr),
                      " (supported: little-endian integers and floats, e.g. '|u1', '<i8', '<f4')");
-    const std::uint64_t n = h.shape[0], available = size - h.data_offset;
+    const std::uint64_t n = h.shape[0];
+    if (n > (std::uint64_t(1) << 40) / esize)
+        detail::fail(path, "corrupt .npy header: shape ", detail::shape_string(h.shape), " is implausibly large");
+    std::uint64_t available = 0;
+    detail::Blocks b;
+    if (src.size()) {
+        available = *src.size() - h.data_offset;
+    } else {
+        b = detail::read_blocks(src, n * esize);
+        available = b.size + (b.more ? 1 : 0);
+    }
     if (n > available / esize || n * esize != available)
         detail::fail(path, "truncated or corrupt .npy data: shape ", detail::shape_string(h.shape), " needs ",
                      n > available / esize ? std::string("more than ") + std::to_string(available) : std::to_string(n * esize),
-                     " bytes but ", available, " follow the header");
-    std::vector<unsigned char> raw(static_cast<std::size_t>(available));
-    if (available) in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(available));
-    if (!in) detail::fail(path, "read error in the .npy data");
+                     " bytes but ", src.size() || !b.more ? std::to_string(available) : "more than " + std::to_string(n * esize),
+                     " follow the header");
+    std::vector<unsigned char> raw(static_cast<std::size_t>(n * esize));
+    if (src.size()) {
+        if (src.read(raw.data(), raw.size()) != raw.size()) detail::fail(path, "read error in the .npy data");
+    } else {
+        b.copy_to(raw.data());
+    }
     std::vector<double> v(static_cast<std::size_t>(n));
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = detail::decode_le(raw.data() + i * esize, esize, kind);
     return detail::to_int_labels(path, v);
 }
 
-/// Reads labels: ".npy" → read_npy_labels; IDX (plain or .gz) → read_idx_labels; else text.
+/// Reads labels from a .npy file (see read_npy_labels(detail::Source&)).
+inline std::vector<int> read_npy_labels(const std::string& path) {
+    detail::Source src(path);
+    return read_npy_labels(src);
+}
+
+/// Reads labels, the input opened and read once: .npy (by name or content) → read_npy_labels;
+/// IDX (plain or .gz) → read_idx_labels; else text.
 inline std::vector<int> read_labels(const std::string& path) {
-    if (is_npy_path(path)) return read_npy_labels(path);
-    if (looks_like_idx(path)) return read_idx_labels(path);
-    return read_text_labels(path);
+    detail::Source src(path);
+    if (detail::is_npy(src)) return read_npy_labels(src);
+    const detail::Format f = detail::sniff(src);
+    if (f == detail::Format::idx || f == detail::Format::gzip) return read_idx_labels(src);
+    return read_text_labels(src);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1003,9 +1536,14 @@ struct Table {
 };
 
 inline Table read_table(const std::string& path) {
+    Source src(path);
     Table t;
-    t.npy = is_npy_path(path);
-    t.values = t.npy ? read_npy<double>(path) : read_csv<double>(path);
+    t.npy = is_npy(src);
+    if (t.npy)
+        t.values = std::visit([](auto&& m) -> tsne::RowMatrix<double> { return m.template cast<double>(); },
+                              read_npy_any(src));
+    else
+        t.values = read_csv<double>(src);
     return t;
 }
 
@@ -1035,7 +1573,9 @@ inline float non_negative_cell(const std::string& path, const Table& t, Eigen::I
 
 /// Reads a full N x N distance matrix (CSV or .npy; finite, >= 0; the diagonal is ignored).
 inline tsne::RowMatrix<float> read_distances(const std::string& path) {
-    Matrix any = read_matrix(path);
+    detail::Source src(path);
+    const bool npy = detail::is_npy(src);
+    Matrix any = read_matrix(src);
     tsne::RowMatrix<float> D;
     if (auto* f = std::get_if<tsne::RowMatrix<float>>(&any)) {
         D = std::move(*f);
@@ -1049,7 +1589,6 @@ inline tsne::RowMatrix<float> read_distances(const std::string& path) {
         D = d.cast<float>();
         any = Matrix{};
     }
-    const bool npy = is_npy_path(path);
     if (D.rows() != D.cols())
         detail::fail(path, "a distance matrix must be square (N x N), got ", D.rows(), " rows x ", D.cols(),
                      " columns");
