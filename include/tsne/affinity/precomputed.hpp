@@ -99,13 +99,20 @@ double checked_affinity_sum(const Csr<T>& in, const char* what) {
     const std::size_t n = in.n;
     if (n < 2) fail(what, ": need at least 2 points, got ", n);
     if (n > max_points) fail(what, ": ", n, " points is more than the supported ", max_points);
-    if (in.row_ptr.size() != n + 1 || in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size() ||
-        in.col.size() != in.val.size())
-        fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1,
-             " non-decreasing offsets from 0 to nnz, and col/val nnz entries)");
+    if (in.row_ptr.size() != n + 1 || in.col.size() != in.val.size())
+        fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1, " offsets, got ", in.row_ptr.size(),
+             "; col and val must both have nnz entries, got ", in.col.size(), " and ", in.val.size(), ")");
+    // The whole structure before anything reads through it: a decreasing offset anywhere would
+    // let an earlier row's loop run past the arrays.
+    if (in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size())
+        fail(what, ": malformed CSR (row_ptr must run from 0 to nnz = ", in.col.size(), ", got ", in.row_ptr[0],
+             " to ", in.row_ptr[n], ")");
+    for (std::size_t i = 0; i < n; ++i)
+        if (in.row_ptr[i + 1] < in.row_ptr[i])
+            fail(what, ": malformed CSR: row_ptr decreases at row ", i, " (", in.row_ptr[i], " then ", in.row_ptr[i + 1],
+                 ")");
     double sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (in.row_ptr[i + 1] < in.row_ptr[i]) fail(what, ": row_ptr decreases at row ", i);
         for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
             const std::uint32_t j = in.col[e];
             if (j >= n) fail(what, ": row ", i, " has column ", j, ", out of range for N = ", n);
@@ -118,6 +125,7 @@ double checked_affinity_sum(const Csr<T>& in, const char* what) {
         }
     }
     if (!(sum > 0)) fail(what, ": all values are zero");
+    if (!std::isfinite(sum)) fail(what, ": the values sum to ", sum, "; scale them down");
     return sum;
 }
 }  // namespace detail
