@@ -69,7 +69,7 @@ auto short_fit(const E& e) {
 }
 }  // namespace
 
-TEST_CASE("embedder: temporary expressions are copied, not viewed after they are gone; lvalues stay views") {
+TEST_CASE("embedder: temporary expressions are copied, not viewed after they are gone, lvalues stay views") {
     const tsne::RowMatrix<float> X = make_data();
     const tsne::RowMatrix<float> top = X.topRows(150);
     const auto want = short_fit(tsne::embed<2>(top));
