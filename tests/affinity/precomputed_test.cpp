@@ -173,4 +173,24 @@ TEST_CASE_TEMPLATE("precomputed P: the CSR structure is validated before anythin
                          doctest::Contains("decreases at row 1"), tsne::invalid_argument);
 }
 
+TEST_CASE_TEMPLATE("precomputed P: tiny values normalise to a finite P (found by fuzz_affinities)", T, float, double) {
+    // The sum of the values was inverted in T: for a float sum of 1e-40 that is inf, and P became
+    // inf and NaN (double: a sum of subnormals). Divided in double, P sums to 1.
+    tsne::Executor ex(1);
+    tsne::Csr<T> P;
+    P.n = 3;
+    P.row_ptr = {0, 0, 1, 1};
+    P.col = {2};
+    P.val = {std::numeric_limits<T>::denorm_min()};
+    for (bool symmetrize : {true, false}) {
+        const auto A = tsne::PrecomputedAffinities{symmetrize, true}(P, ex);
+        double sum = 0;
+        for (T v : A.P.val) {
+            CHECK(std::isfinite(v));
+            sum += static_cast<double>(v);
+        }
+        CHECK(sum == doctest::Approx(1.0));
+    }
+}
+
 }  // namespace t_precomputed

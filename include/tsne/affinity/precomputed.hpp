@@ -142,7 +142,9 @@ struct PrecomputedAffinities {
         const std::size_t n = in.n;
         const double sum = detail::checked_affinity_sum(in, "affinities");
         Affinities<T> out;
-        const T scale = normalize ? static_cast<T>(1.0 / sum) : T(1);
+        // Divided in double: 1/sum itself overflows T (float) or double when the values are tiny
+        // (a sum of 1e-40 in float gave a scale of inf, and P = inf or NaN).
+        const double denom = normalize ? sum : 1.0;
         if (symmetrize) {
             // Entries of P and Pᵀ as (row, col, value/2), merged per row.
             std::vector<std::uint32_t> idx;
@@ -159,7 +161,7 @@ struct PrecomputedAffinities {
             std::vector<T> v(cnt[n]);
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
-                    const T h = in.val[e] * scale / T(2);
+                    const T h = static_cast<T>(static_cast<double>(in.val[e]) / denom / 2);
                     c[fill[i]] = in.col[e];
                     v[fill[i]++] = h;
                     c[fill[in.col[e]]] = static_cast<std::uint32_t>(i);
@@ -185,7 +187,8 @@ struct PrecomputedAffinities {
             }
         } else {
             out.P = in;
-            for (T& x : out.P.val) x *= scale;
+            if (normalize)
+                for (T& x : out.P.val) x = static_cast<T>(static_cast<double>(x) / denom);
         }
         (void)ex;
         out.diagnostics.neighbors = 0;
