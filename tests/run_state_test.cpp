@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -158,3 +160,160 @@ TEST_CASE("run state: truncated, foreign and mismatched files are clear errors")
 }
 
 }  // namespace t_run_state
+
+// Issue 18, item 3: size fields read from a file go through checked arithmetic and are compared
+// with the bytes the stream holds before anything is allocated; P's structure is validated before
+// anything reads through it.
+namespace t_run_state_crafted {
+
+namespace {
+
+/// A run-state header (version 2, float, 2-D) with the given sizes, then `tail` bytes of zeros.
+std::string crafted_header(std::uint32_t value_size, std::uint64_t n, std::uint64_t nnz, std::size_t tail) {
+    std::ostringstream os;
+    const char magic[8] = {'T', 'S', 'N', 'E', 'R', 'U', 'N', '\0'};
+    os.write(magic, 8);
+    for (std::uint32_t v : {std::uint32_t{2}, std::uint32_t{0x01020304u}, value_size, std::uint32_t{2}})
+        tsne::detail::write_pod(os, v);
+    tsne::detail::write_pod(os, n);
+    tsne::detail::write_pod(os, std::int32_t{0});   // iteration
+    tsne::detail::write_pod(os, std::int32_t{50});  // kl_every
+    tsne::detail::write_pod(os, 1.0);               // dof
+    tsne::detail::write_pod(os, std::int32_t{0});   // reorder
+    os.write("ORDR", 4);
+    tsne::detail::write_pod(os, std::uint64_t{0});  // no point order
+    os.write("PCSR", 4);
+    tsne::detail::write_pod(os, nnz);
+    os << std::string(tail, '\0');
+    return os.str();
+}
+
+using RunF2 = tsne::Run<float, 2>;
+using RunD2 = tsne::Run<double, 2>;
+
+/// A stream that cannot seek (a pipe): tellg() is -1, so sizes cannot be checked in advance.
+struct PipeBuf : std::stringbuf {
+    using std::stringbuf::stringbuf;
+    pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override { return pos_type(-1); }
+    pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(-1); }
+};
+
+// A repulsion that goes non-finite on the 6th call (as overflowing coordinates do): the step
+// leaves non-finite coordinates behind, which load() would reject.
+struct Breaking {
+    template <class T, int Dims>
+    struct state {
+        state(const Breaking&, std::size_t n) : inner(tsne::Exact{}, n) {}
+        template <class Exec>
+        double operator()(const tsne::Embedding<T, Dims>& Y, tsne::Embedding<T, Dims>& R, Exec& ex) {
+            const double z = inner(Y, R, ex);
+            if (++calls >= 6)
+                for (int d = 0; d < Dims; ++d) R.coord(d)[0] = std::numeric_limits<T>::quiet_NaN();
+            return z;
+        }
+        tsne::Exact::state<T, Dims> inner;
+        int calls = 0;
+    };
+};
+/// Z is not finite from the first call.
+struct NanZ {
+    template <class T, int Dims>
+    struct state {
+        state(const NanZ&, std::size_t n) : inner(tsne::Exact{}, n) {}
+        template <class Exec>
+        double operator()(const tsne::Embedding<T, Dims>& Y, tsne::Embedding<T, Dims>& R, Exec& ex) {
+            inner(Y, R, ex);
+            return std::numeric_limits<double>::quiet_NaN();
+        }
+        tsne::Exact::state<T, Dims> inner;
+    };
+};
+}  // namespace
+
+TEST_CASE("run state: size fields whose byte counts overflow are refused before anything is allocated") {
+    // The 276-byte file of issue 18: N just under the limit and nnz chosen so that the bytes P and
+    // the embedding need, (N+1)·8 + nnz·(4 + 4) + N·2·4, wrap around to 0 in 64 bits. Unchecked, the
+    // reader allocated N+1 row offsets (16 GiB) before noticing the file is short.
+    const std::uint64_t n = 2147483645;  // <= tsne::detail::max_points
+    const std::uint64_t nnz = (std::uint64_t{1} << 61) - (16 * n + 8) / 8;
+    const std::string bytes = crafted_header(4, n, nnz, 200);
+    CHECK(bytes.size() == 276);
+    std::stringstream file(bytes);
+    CHECK_THROWS_WITH_AS(RunF2::load(file), doctest::Contains("overflows"), tsne::invalid_argument);
+    // The same sizes in double (entries of 4 + 8 bytes), and a huge nnz that overflows on its own.
+    const std::uint64_t nnz_d = (~std::uint64_t{0}) / 12 + 1;
+    for (std::uint64_t z : {nnz_d, nnz}) {
+        std::string d = crafted_header(8, n, z, 200);
+        std::stringstream f(d);
+        CHECK_THROWS_AS(RunD2::load(f), tsne::invalid_argument);
+    }
+    // A size that fits but exceeds what the stream holds is "truncated", before allocating.
+    std::stringstream big(crafted_header(4, 100000000, 100, 200));
+    CHECK_THROWS_WITH_AS(RunF2::load(big), doctest::Contains("truncated"), tsne::invalid_argument);
+    // On a stream that cannot seek, the same files fail as truncated (memory: tests/memory).
+    PipeBuf pipe(crafted_header(4, 100000000, 100, 200));
+    std::istream ps(&pipe);
+    CHECK(ps.tellg() == std::streampos(-1));
+    CHECK_THROWS_WITH_AS(RunF2::load(ps), doctest::Contains("truncated"), tsne::invalid_argument);
+}
+
+TEST_CASE("run state: P's row offsets are checked before anything reads through them, seekable or not") {
+    const auto X = testing::clusters<float>(120, 4, 2, 3);
+    auto run = tsne::embed<2>(X).threads(1).reorder(0).prepare();
+    run.optimize(3);
+    std::stringstream good;
+    run.save(good);
+    const std::string bytes = good.str();
+    const std::size_t rp_at = 8 + 4 * 4 + 8 + 4 + 4 + 8 + (4 + 4 + 8) + 4 + 8;  // P's row offsets
+    // Row 0 claims to end far beyond row 1's start (a non-monotone row_ptr): reading row 0's entries
+    // through it ran past the column array (ASan: heap-buffer-overflow).
+    std::string bad = bytes;
+    std::uint64_t big = 0;
+    std::memcpy(&big, bad.data() + rp_at + 8 * 100, 8);  // row 99's start, well inside nnz
+    std::memcpy(&bad[rp_at + 8], &big, 8);               // row 1's start := it
+    std::stringstream corrupt(bad);
+    CHECK_THROWS_WITH_AS(RunF2::load(corrupt), doctest::Contains("decrease"), tsne::invalid_argument);
+    PipeBuf pipe(bad);
+    std::istream ps(&pipe);
+    CHECK_THROWS_WITH_AS(RunF2::load(ps), doctest::Contains("decrease"), tsne::invalid_argument);
+    // The last offset must be nnz.
+    std::string last = bytes;
+    const std::uint64_t more = 7;
+    std::memcpy(&last[rp_at + 8 * 120], &more, 8);
+    std::stringstream l(last);
+    CHECK_THROWS_AS(RunF2::load(l), tsne::invalid_argument);
+    // The unmodified file loads on a stream that cannot seek too, and resumes with the same bits.
+    PipeBuf ok(bytes);
+    std::istream os(&ok);
+    auto back = RunF2::load(os, {}, {}, 1);
+    back.optimize(3);
+    run.optimize(3);
+    CHECK(back.embedding() == run.embedding());
+}
+
+TEST_CASE("run state: after a divergence save() refuses by name, and what was saved before still resumes") {
+    const auto X = testing::clusters<double>(100, 4, 2, 9);
+    auto run = tsne::embed<2>(X).threads(1).reorder(0).repulsion(Breaking{}).prepare();
+    run.optimize(4);
+    std::stringstream before;
+    run.save(before);
+    CHECK_THROWS_WITH_AS(run.optimize(10), doctest::Contains("diverged at iteration 6"), tsne::runtime_error);
+    CHECK(run.diverged_at() == 6);
+    std::stringstream after;
+    CHECK_THROWS_WITH_AS(run.save(after), doctest::Contains("diverged at iteration 6"), tsne::runtime_error);
+    CHECK(after.str().empty());
+    CHECK_THROWS_WITH_AS(run.optimize(1), doctest::Contains("diverged"), tsne::runtime_error);
+    // The state saved before the divergence loads and continues (to the same divergence).
+    using RunT = std::remove_reference_t<decltype(run)>;
+    auto back = RunT::load(before, Breaking{}, {}, 1);
+    CHECK(back.iteration() == 4);
+    CHECK(back.diverged_at() == 0);
+    CHECK_NOTHROW(back.optimize(1));
+    // A Z that is not finite (before the step moves anything) is a divergence too.
+    auto nan_run = tsne::embed<2>(testing::clusters<float>(100, 4, 2, 9)).threads(1).repulsion(NanZ{}).prepare();
+    CHECK_THROWS_AS(nan_run.optimize(2), tsne::runtime_error);
+    std::stringstream s;
+    CHECK_THROWS_WITH_AS(nan_run.save(s), doctest::Contains("diverged at iteration 1"), tsne::runtime_error);
+}
+
+}  // namespace t_run_state_crafted

@@ -767,6 +767,22 @@ WANT='s.bin: cannot create' expect_failure "--save-state into a missing director
     --save-state "$WORK/fail/no/dir/s.bin"
 WANT='perplexity' expect_failure "failed run with --save-state leaves no state" 4 --input "$WORK/rows50.csv" \
     --perplexity 5000 --save-state "$WORK/fail/s.bin"
+# Issue 18: a 276-byte state file whose size fields make the bytes P and the embedding need wrap
+# around to 0 in 64 bits (N = 2^31 - 3, nnz = 2^61 - 2N - 1, float 2-D) is refused by name before
+# anything is allocated (unchecked, it allocated 16 GiB of row offsets first: under a 4 GB address
+# space limit, when prlimit is there, that is an out-of-memory failure instead of exit 1).
+{ printf 'TSNERUN\0\2\0\0\0\4\3\2\1\4\0\0\0\2\0\0\0\375\377\377\177\0\0\0\0'
+  printf '\0\0\0\0\62\0\0\0\0\0\0\0\0\0\360\77\0\0\0\0ORDR\0\0\0\0\0\0\0\0'
+  printf 'PCSR\5\0\0\0\377\377\377\37'; head -c 200 /dev/zero; } >"$WORK/state_overflow.bin"
+if [ "$(wc -c <"$WORK/state_overflow.bin")" -ne 276 ]; then bad "crafted 276-byte run state" "wrong size"
+elif command -v prlimit >/dev/null; then
+    WANT='state_overflow.bin: run state: truncated or corrupt: P and the embedding: size .* overflows' TSNE=prlimit \
+        expect_failure "run state whose byte count overflows (4 GB address space)" 1 --as=4000000000 -- "$TSNE" \
+        --load-state "$WORK/state_overflow.bin" --output "$OUT"
+else
+    WANT='state_overflow.bin: run state: truncated or corrupt: P and the embedding: size .* overflows' \
+        expect_failure "run state whose byte count overflows" 1 --load-state "$WORK/state_overflow.bin" --output "$OUT"
+fi
 
 # Memory-mapped .npy inputs keep every check.
 WANT='truncated.npy: truncated .npy data' \

@@ -179,11 +179,15 @@ auto embed(const Eigen::DenseBase<Derived>& X) {
     return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
 }
 
-/// Temporaries are moved into the builder, so `auto b = embed<2>(make_data());` is safe.
-template <int Dims, class T, int Options_>
-auto embed(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
+/// Temporaries are moved into the builder, so `auto b = embed<2>(make_data());` is safe; other
+/// temporary expressions (`make_data().topRows(100)`, a Map or transpose of a temporary) are copied.
+/// Only lvalues (named matrices, Maps, Refs) are viewed without copying.
+template <int Dims, class X,
+          std::enable_if_t<!std::is_lvalue_reference_v<X> && detail::is_eigen_dense_v<std::remove_cv_t<X>>, int> = 0>
+auto embed(X&& x) {
+    using T = typename std::remove_cv_t<X>::Scalar;
     static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
-    const detail::Held<T> h = detail::hold(std::move(X));
+    const detail::Held<T> h = detail::hold(std::forward<X>(x));
     return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
 }
 
@@ -195,11 +199,12 @@ Embedder<Dims, T> embed(const T* data, std::size_t n, std::size_t d, std::size_t
                              static_cast<Eigen::Index>(stride ? stride : d));
 }
 
-/// Embeds from a full N×N distance matrix (finite, >= 0; diagonal ignored). Viewed like embed().
-template <int Dims, class Derived>
-auto embed_distances(const Eigen::DenseBase<Derived>& D) {
-    using T = typename Derived::Scalar;
-    auto e = embed<Dims>(D);
+/// Embeds from a full N×N distance matrix (finite, >= 0; diagonal ignored). Viewed like embed()
+/// (lvalues viewed when row-major, temporaries moved or copied in).
+template <int Dims, class X, std::enable_if_t<detail::is_eigen_dense_v<std::remove_cv_t<std::remove_reference_t<X>>>, int> = 0>
+auto embed_distances(X&& D) {
+    using T = typename std::remove_cv_t<std::remove_reference_t<X>>::Scalar;
+    auto e = embed<Dims>(std::forward<X>(D));
     return Embedder<Dims, T>(e.view().data(), e.view().rows(), e.view().cols(), e.view().outerStride(),
                              e.owned_input(), Source::distances);
 }

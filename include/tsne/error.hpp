@@ -19,6 +19,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The library was used in a way its contract rules out (e.g. a Run used after being moved from).
+class logic_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
 namespace detail {
 template <class E, class... Parts>
 [[noreturn]] void throw_with(Parts&&... parts) {

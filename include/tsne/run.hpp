@@ -19,6 +19,7 @@
 #include "affinity/precomputed.hpp"
 #include "affinity/uniform.hpp"
 #include "detail/embedding.hpp"
+#include "detail/live.hpp"
 #include "detail/validate.hpp"
 #include "gradient/attractive.hpp"
 #include "gradient/kl.hpp"
@@ -86,6 +87,8 @@ public:
           kl_every_(kl_every) {
         if (aff_.P.n != Y_.size())
             detail::fail("affinities have ", aff_.P.n, " points but the embedding has ", Y_.size());
+        // P's structure (offsets, columns, values) before any kernel reads through it: O(nnz).
+        (void)detail::checked_affinity_sum(aff_.P, "Run: affinities");
     }
 
     /// Runs `iterations` iterations of `phase` (default: normal phase). Callbacks (see
@@ -109,9 +112,13 @@ public:
     bool stopped() const noexcept { return stopped_; }
     /// Iterations completed so far.
     int iteration() const noexcept { return iteration_; }
-    std::size_t size() const noexcept { return Y_.size(); }
+    std::size_t size() const {
+        check_live();
+        return Y_.size();
+    }
     /// The embedding, N x Dims row-major, in the input's point order.
     RowMatrix<T> embedding() const {
+        check_live();
         if (!internal_) return Y_.to_matrix();
         RowMatrix<T> M(static_cast<Eigen::Index>(Y_.size()), Dims);  // renumbered (inside a callback)
         for (std::size_t i = 0; i < Y_.size(); ++i)
@@ -151,14 +158,19 @@ public:
     /// Whether this Run type can renumber its points (see set_reorder).
     static constexpr bool can_reorder = Dims <= 3 && detail::has_permute<typename Optimizer::template state<T, Dims>>::value;
     /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
-    const typename Repulsion::template state<T, Dims>& repulsion() const noexcept { return rep_; }
+    const typename Repulsion::template state<T, Dims>& repulsion() const {
+        check_live();
+        return rep_;
+    }
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
     double kl() const {  // P and Y always share one numbering: KL does not depend on it
+        check_live();
         return kl_divergence(aff_.P, Y_, *ex_, dof_);
     }
     /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
     /// tails, finer clusters. Applies to attraction, repulsion and KL from the next iteration on.
     void set_dof(double alpha) {
+        check_live();
         detail::check_positive("dof", alpha);
         if constexpr (detail::has_set_dof<typename Repulsion::template state<T, Dims>>::value) rep_.set_dof(alpha);
         else if (alpha != 1.0) detail::fail("this repulsion policy does not support dof != 1, got ", alpha);
@@ -167,9 +179,18 @@ public:
     double dof() const noexcept { return dof_; }
     /// KL computed on the last iteration that computed it (NaN if none).
     double last_kl() const noexcept { return last_kl_; }
-    unsigned threads() const noexcept { return ex_->threads(); }
+    unsigned threads() const {
+        check_live();
+        return ex_->threads();
+    }
     /// Changes the worker count; results do not depend on it.
-    void set_threads(unsigned threads) { ex_ = std::make_unique<Executor>(threads); }
+    void set_threads(unsigned threads) {
+        check_live();
+        ex_ = std::make_unique<Executor>(threads);
+    }
+    /// The iteration at which the run diverged (a tsne::runtime_error from optimize()), 0 if it
+    /// has not. A diverged run's state is not usable: optimize() and save() refuse it.
+    int diverged_at() const noexcept { return diverged_at_; }
 
     /// Writes everything a later run needs to continue exactly where this one stands: P, the
     /// embedding, the optimizer's state (update buffers, gains), the repulsion's persistent state
@@ -180,6 +201,9 @@ public:
         static_assert(detail::has_state_io<typename Optimizer::template state<T, Dims>>::value,
                       "the optimizer's state has no save/load: it cannot be saved");
         check_usable();
+        if (diverged_at_ > 0)
+            detail::throw_with<runtime_error>("run state: the run diverged at iteration ", diverged_at_,
+                                              "; a diverged run's state cannot be saved (it would not resume)");
         detail::write_array(os, state_magic, 8);
         for (std::uint32_t v : {state_version, std::uint32_t{0x01020304u}, std::uint32_t(sizeof(T)), std::uint32_t(Dims)})
             detail::write_pod(os, v);
@@ -229,8 +253,11 @@ public:
         const auto iteration = detail::read_pod<std::int32_t>(is, "the iteration");
         const auto kl_every = detail::read_pod<std::int32_t>(is, "kl_every");
         const auto dof = detail::read_pod<double>(is, "dof");
-        if (n == 0 || n >= (std::uint64_t{1} << 32) || iteration < 0 || kl_every < 0)
+        if (n < 2 || n > detail::max_points || iteration < 0 || kl_every < 0)
             detail::fail("run state: bad header (points ", n, ", iteration ", iteration, ", kl_every ", kl_every, ")");
+        // Every count below comes from the file: checked arithmetic, compared with the bytes the
+        // stream still holds before anything is allocated (read_vector), and the CSR's structure
+        // validated before anything reads through it (checked_affinity_sum).
         std::int32_t reorder = 0;
         std::vector<std::uint32_t> order;
         if (version >= 2) {  // version 1 files predate the renumbering: never renumbered
@@ -240,9 +267,7 @@ public:
             const auto len = detail::read_pod<std::uint64_t>(is, "the point order's length");
             if (len != 0 && len != n) detail::fail("run state: a point order of ", len, " for ", n, " points");
             if (len != 0 && !can_reorder) detail::fail("run state: a renumbered run, but this Run type cannot renumber");
-            detail::require_bytes(is, len * 4, "the point order");
-            order.resize(static_cast<std::size_t>(len));
-            detail::read_array(is, order.data(), order.size(), "the point order");
+            order = detail::read_vector<std::uint32_t>(is, len, "the point order");
             std::vector<char> seen(order.size(), 0);
             for (std::uint32_t v : order) {
                 if (v >= n || seen[v]) detail::fail("run state: the point order is not a permutation (", v, ")");
@@ -254,15 +279,28 @@ public:
         P.n = static_cast<std::size_t>(n);
         detail::read_tag(is, "PCSR");
         const auto nnz = detail::read_pod<std::uint64_t>(is, "the number of affinities");
-        if (nnz > n * n) detail::fail("run state: ", nnz, " affinities for ", n, " points");
-        detail::require_bytes(is, (n + 1) * 8 + nnz * (4 + sizeof(T)) + Dims * n * sizeof(T), "P and the embedding");
-        std::vector<std::uint64_t> rp(P.n + 1);
-        detail::read_array(is, rp.data(), rp.size(), "P's row offsets");
-        P.row_ptr.assign(rp.begin(), rp.end());
-        P.col.resize(static_cast<std::size_t>(nnz));
-        P.val.resize(static_cast<std::size_t>(nnz));
-        detail::read_array(is, P.col.data(), P.col.size(), "P's columns");
-        detail::read_array(is, P.val.data(), P.val.size(), "P's values");
+        if (nnz > n * (n - 1)) detail::fail("run state: ", nnz, " affinities for ", n, " points (at most N(N-1))");
+        {
+            const char* what = "P and the embedding";
+            const std::uint64_t offsets = detail::file_mul(n + 1, 8, what),
+                                entries = detail::file_mul(nnz, 4 + sizeof(T), what),
+                                coords = detail::file_mul(n, Dims * sizeof(T), what);
+            detail::require_bytes(is, detail::file_add(detail::file_add(offsets, entries, what), coords, what), what);
+        }
+        {
+            const std::vector<std::uint64_t> rp = detail::read_vector<std::uint64_t>(is, n + 1, "P's row offsets");
+            // The offsets first: from 0, never decreasing, ending at nnz (before reading entries).
+            if (rp[0] != 0 || rp[P.n] != nnz)
+                detail::fail("run state: bad affinity matrix: row offsets run from ", rp[0], " to ", rp[P.n],
+                             ", expected 0 to ", nnz);
+            for (std::size_t i = 0; i < P.n; ++i)
+                if (rp[i + 1] < rp[i])
+                    detail::fail("run state: bad affinity matrix: row offsets decrease at row ", i, " (", rp[i], " then ",
+                                 rp[i + 1], ")");
+            P.row_ptr.assign(rp.begin(), rp.end());
+        }
+        P.col = detail::read_vector<std::uint32_t>(is, nnz, "P's columns");
+        P.val = detail::read_vector<T>(is, nnz, "P's values");
         (void)detail::checked_affinity_sum(P, "run state: bad affinity matrix");
         detail::read_tag(is, "EMBD");
         Embedding<T, Dims> Y(P.n);
@@ -297,7 +335,11 @@ private:
         static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
                       "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
                       "callable with it; see tsne/policies.hpp");
+        check_live();
         if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        if (diverged_at_ > 0)
+            detail::throw_with<runtime_error>("the run diverged at iteration ", diverged_at_,
+                                              "; its state is not usable: prepare a new run");
         leave_order();  // an earlier restore that ran out of memory: retry it (throws, changing nothing)
         Phase phase = phase_at(iteration_ + 1);
         check_phase(phase);
@@ -355,7 +397,12 @@ private:
                                  (detail::call_wants_kl(cbs, next) || ...);
             double kl = std::numeric_limits<double>::quiet_NaN();
             if (reorder_every_ > 0 && iteration_ % reorder_every_ == 0) reorder_now();
-            step(phase.exaggeration, lr, phase.momentum, want_kl ? &kl : nullptr);
+            try {
+                step(phase.exaggeration, lr, phase.momentum, want_kl ? &kl : nullptr);
+            } catch (const runtime_error&) {  // divergence (other failures leave a usable run)
+                diverged_at_ = next;
+                throw;
+            }
             iteration_ = next;
             if (want_kl) last_kl_ = kl;
             s.iteration = iteration_;
@@ -403,7 +450,11 @@ private:
         renumber(inverse(order_), order_);
         internal_ = false;
     }
+    void check_live() const {
+        if (!live_) detail::throw_with<logic_error>("Run: used after being moved from");
+    }
     void check_usable() const {
+        check_live();
         if (!internal_) return;
         if (in_loop_)
             detail::throw_with<runtime_error>("the run's points are renumbered while optimize() runs (Options::reorder): "
@@ -494,6 +545,7 @@ private:
     static constexpr char state_magic[8] = {'T', 'S', 'N', 'E', 'R', 'U', 'N', '\0'};
     static constexpr std::uint32_t state_version = 2;
 
+    detail::Live live_;  ///< false once moved from: every member that needs the state refuses
     std::unique_ptr<Executor> ex_;
     Affinities<T> aff_;
     Embedding<T, Dims> Y_, Fa_, Fr_;
@@ -509,6 +561,7 @@ private:
     std::vector<std::uint32_t> order_;
     bool internal_ = false;  ///< P, Y and the optimizer are in order_'s numbering (inside optimize())
     bool in_loop_ = false;   ///< inside run_iterations (callbacks run there)
+    int diverged_at_ = 0;    ///< iteration at which step() threw tsne::runtime_error (divergence), 0 if none
     Embedding<T, Dims> view_;
 };
 

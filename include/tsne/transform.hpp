@@ -40,6 +40,7 @@
 #include "affinity/perplexity.hpp"
 #include "detail/embedding.hpp"
 #include "detail/held.hpp"
+#include "detail/live.hpp"
 #include "detail/validate.hpp"
 #include "gradient/barnes_hut.hpp"
 #include "gradient/kernel.hpp"
@@ -174,26 +175,45 @@ public:
 
     /// Mean over the new points of KL(p_{·|i} ‖ q_{·|i}) and the gradient g (see the top of this file).
     double gradient(const Embedding<T, Dims>& Y, Embedding<T, Dims>& g, double exaggeration) {
+        check_live();
         if (Y.size() != size() || g.size() != size())
             detail::fail("gradient: positions of ", Y.size(), " and gradient of ", g.size(), " points for a run of ",
                          size(), " new points");
         return evaluate(Y, &g, exaggeration);
     }
     /// Mean KL of the current positions.
-    double kl() { return evaluate(Y_, nullptr, 1.0); }
+    double kl() {
+        check_live();
+        return evaluate(Y_, nullptr, 1.0);
+    }
 
     int iteration() const noexcept { return iteration_; }
-    std::size_t size() const noexcept { return Y_.size(); }
+    std::size_t size() const {
+        check_live();
+        return Y_.size();
+    }
     bool stopped() const noexcept { return stopped_; }
     double last_kl() const noexcept { return last_kl_; }
     /// The new points' embedding, M x Dims row-major.
-    RowMatrix<T> embedding() const { return Y_.to_matrix(); }
-    const Embedding<T, Dims>& coordinates() const noexcept { return Y_; }
+    RowMatrix<T> embedding() const {
+        check_live();
+        return Y_.to_matrix();
+    }
+    const Embedding<T, Dims>& coordinates() const {
+        check_live();
+        return Y_;
+    }
     const TransformOptions& options() const noexcept { return o_; }
     /// Affinities of new point i: k() reference indices and weights (sum 1).
     std::size_t k() const noexcept { return k_; }
-    const std::uint32_t* neighbors(std::size_t i) const noexcept { return idx_.data() + i * k_; }
-    const T* affinities(std::size_t i) const noexcept { return p_.data() + i * k_; }
+    const std::uint32_t* neighbors(std::size_t i) const {
+        check_live();
+        return idx_.data() + i * k_;
+    }
+    const T* affinities(std::size_t i) const {
+        check_live();
+        return p_.data() + i * k_;
+    }
     /// Wall time of the optimisation so far.
     double seconds = 0;
 
@@ -323,6 +343,7 @@ private:
         static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
                       "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
                       "callable with it; see tsne/policies.hpp");
+        check_live();
         if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
         stopped_ = false;
         const auto t0 = std::chrono::steady_clock::now();
@@ -361,6 +382,11 @@ private:
         return *this;
     }
 
+    void check_live() const {
+        if (!live_) detail::throw_with<logic_error>("TransformRun: used after being moved from");
+    }
+
+    detail::Live live_;  ///< false once moved from
     TransformOptions o_;
     std::unique_ptr<Executor> ex_;
     std::size_t k_ = 0;

@@ -122,4 +122,75 @@ TEST_CASE("precomputed inputs: bad shapes and values throw naming the input") {
                          doctest::Contains("expected 4 x 2"), tsne::invalid_argument);
 }
 
+TEST_CASE_TEMPLATE("precomputed P: the CSR structure is validated before anything reads through it", T, float, double) {
+    tsne::Executor ex(1);
+    // A valid 4-point P: row i holds the other three points.
+    tsne::Csr<T> good;
+    good.n = 4;
+    good.row_ptr = {0, 3, 6, 9, 12};
+    good.col = {1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2};
+    good.val.assign(12, T(1));
+    CHECK_NOTHROW(tsne::PrecomputedAffinities{}(good, ex));
+    // row_ptr[1] beyond row_ptr[2] (non-monotone, first and last offsets right): row 0's loop ran
+    // to entry 10 of the 12 before the decrease was seen at row 1, past row 0's own entries, and
+    // with a larger offset past the arrays (ASan: heap-buffer-overflow).
+    for (std::size_t bad1 : {std::size_t{10}, std::size_t{12}, std::size_t{1000}}) {
+        auto P = good;
+        P.row_ptr[1] = bad1;
+        CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(P, ex), doctest::Contains("decreases at row 1"),
+                             tsne::invalid_argument);
+        CHECK_THROWS_WITH_AS(tsne::embed_affinities<2>(P).prepare(), doctest::Contains("decreases at row 1"),
+                             tsne::invalid_argument);
+        CHECK_THROWS_AS(tsne::prepare_from_affinities<2>(P), tsne::invalid_argument);
+    }
+    auto first = good;
+    first.row_ptr[0] = 1;
+    CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(first, ex), doctest::Contains("from 0 to nnz"), tsne::invalid_argument);
+    auto last = good;
+    last.row_ptr[4] = 11;
+    CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(last, ex), doctest::Contains("from 0 to nnz"), tsne::invalid_argument);
+    auto short_val = good;
+    short_val.val.pop_back();
+    CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(short_val, ex), doctest::Contains("malformed CSR"),
+                         tsne::invalid_argument);
+    auto col = good;
+    col.col[4] = 4;
+    CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(col, ex), doctest::Contains("out of range"), tsne::invalid_argument);
+    // Values whose sum overflows would normalise P to zeros.
+    auto huge = good;
+    huge.val.assign(12, std::numeric_limits<T>::max());
+    if constexpr (std::is_same_v<T, double>) {
+        CHECK_THROWS_WITH_AS(tsne::PrecomputedAffinities{}(huge, ex), doctest::Contains("sum to inf"), tsne::invalid_argument);
+    } else {
+        CHECK_NOTHROW(tsne::PrecomputedAffinities{}(huge, ex));  // summed in double: finite
+    }
+    // A Run built directly from malformed affinities refuses them too.
+    tsne::Affinities<T> A;
+    A.P = good;
+    A.P.row_ptr[1] = 12;
+    using RunT = tsne::Run<T, 2>;
+    CHECK_THROWS_WITH_AS(RunT(A, tsne::Embedding<T, 2>(4), tsne::AutoRepulsion{}, tsne::MomentumGains{}, 1),
+                         doctest::Contains("decreases at row 1"), tsne::invalid_argument);
+}
+
+TEST_CASE_TEMPLATE("precomputed P: tiny values normalise to a finite P (found by fuzz_affinities)", T, float, double) {
+    // The sum of the values was inverted in T: for a float sum of 1e-40 that is inf, and P became
+    // inf and NaN (double: a sum of subnormals). Divided in double, P sums to 1.
+    tsne::Executor ex(1);
+    tsne::Csr<T> P;
+    P.n = 3;
+    P.row_ptr = {0, 0, 1, 1};
+    P.col = {2};
+    P.val = {std::numeric_limits<T>::denorm_min()};
+    for (bool symmetrize : {true, false}) {
+        const auto A = tsne::PrecomputedAffinities{symmetrize, true}(P, ex);
+        double sum = 0;
+        for (T v : A.P.val) {
+            CHECK(std::isfinite(v));
+            sum += static_cast<double>(v);
+        }
+        CHECK(sum == doctest::Approx(1.0));
+    }
+}
+
 }  // namespace t_precomputed

@@ -4,7 +4,11 @@
 // ("Reliability"); the measured values are printed (run with -s).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <sstream>
+#include <string>
 
 #include "helpers.hpp"
 #include "memory/counting.hpp"
@@ -144,5 +148,52 @@ TEST_CASE("memory: FFT's grid is bounded by max_boxes, whatever N and the embedd
         CHECK(memcount::live() == base);
         std::printf("FFT %d-D grid and work space at the cap (extent 2,000, float): %.1f MB\n", dims, grid_mb);
         CHECK(grid_mb < (dims == 1 ? 16.0 : 160.0));  // the documented bound
+    }
+}
+
+// Issue 18, item 3: a run-state file whose size fields promise more than the stream holds costs no
+// more memory than the stream's own bytes, also on a stream that cannot seek (a pipe), where the
+// sizes cannot be compared with the file's length in advance.
+namespace {
+struct PipeBuf : std::stringbuf {
+    using std::stringbuf::stringbuf;
+    pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override { return pos_type(-1); }
+    pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(-1); }
+};
+}  // namespace
+
+TEST_CASE("memory: a run-state file with lying size fields allocates no more than it holds, on a pipe too") {
+    // A real 2-D float state of 50 points, its N field then raised to 50,000,000 (with N+1 row
+    // offsets of 8 bytes, unchecked: 400 MB allocated before the short read).
+    tsne::Csr<float> P;  // a ring: point i's neighbours are i - 1 and i + 1 (mod 50)
+    P.n = 50;
+    for (std::uint32_t i = 0; i < 50; ++i) {
+        P.row_ptr.push_back(P.col.size());
+        const std::uint32_t a = (i + 49) % 50, b = (i + 1) % 50;
+        P.col.push_back(std::min(a, b));
+        P.col.push_back(std::max(a, b));
+        P.val.push_back(1.0f);
+        P.val.push_back(1.0f);
+    }
+    P.row_ptr.push_back(P.col.size());
+    auto run = tsne::prepare_from_affinities<2, float>(P);
+    std::stringstream saved;
+    run.save(saved);
+    std::string bytes = saved.str();
+    const std::uint64_t lie = 50000000;
+    std::memcpy(&bytes[8 + 4 * 4], &lie, 8);  // N, after the signature and four u32 fields
+    for (bool pipe : {true, false}) {
+        const long long base = memcount::live();
+        memcount::reset_peak();
+        {
+            PipeBuf buf(bytes);
+            std::stringbuf plain(bytes);
+            std::istream is(pipe ? static_cast<std::streambuf*>(&buf) : &plain);
+            CHECK_THROWS_WITH_AS((tsne::Run<float, 2>::load(is)), doctest::Contains("truncated"), tsne::invalid_argument);
+        }
+        const double mb = static_cast<double>(memcount::peak() - base) / 1e6;
+        MESSAGE("run state with N = 50,000,000 in a " << bytes.size() << "-byte " << (pipe ? "pipe" : "file") << ": peak "
+                                                      << mb << " MB");
+        CHECK(mb < 8);
     }
 }

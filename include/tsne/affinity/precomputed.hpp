@@ -99,13 +99,20 @@ double checked_affinity_sum(const Csr<T>& in, const char* what) {
     const std::size_t n = in.n;
     if (n < 2) fail(what, ": need at least 2 points, got ", n);
     if (n > max_points) fail(what, ": ", n, " points is more than the supported ", max_points);
-    if (in.row_ptr.size() != n + 1 || in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size() ||
-        in.col.size() != in.val.size())
-        fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1,
-             " non-decreasing offsets from 0 to nnz, and col/val nnz entries)");
+    if (in.row_ptr.size() != n + 1 || in.col.size() != in.val.size())
+        fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1, " offsets, got ", in.row_ptr.size(),
+             "; col and val must both have nnz entries, got ", in.col.size(), " and ", in.val.size(), ")");
+    // The whole structure before anything reads through it: a decreasing offset anywhere would
+    // let an earlier row's loop run past the arrays.
+    if (in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size())
+        fail(what, ": malformed CSR (row_ptr must run from 0 to nnz = ", in.col.size(), ", got ", in.row_ptr[0],
+             " to ", in.row_ptr[n], ")");
+    for (std::size_t i = 0; i < n; ++i)
+        if (in.row_ptr[i + 1] < in.row_ptr[i])
+            fail(what, ": malformed CSR: row_ptr decreases at row ", i, " (", in.row_ptr[i], " then ", in.row_ptr[i + 1],
+                 ")");
     double sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (in.row_ptr[i + 1] < in.row_ptr[i]) fail(what, ": row_ptr decreases at row ", i);
         for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
             const std::uint32_t j = in.col[e];
             if (j >= n) fail(what, ": row ", i, " has column ", j, ", out of range for N = ", n);
@@ -118,6 +125,7 @@ double checked_affinity_sum(const Csr<T>& in, const char* what) {
         }
     }
     if (!(sum > 0)) fail(what, ": all values are zero");
+    if (!std::isfinite(sum)) fail(what, ": the values sum to ", sum, "; scale them down");
     return sum;
 }
 }  // namespace detail
@@ -134,7 +142,9 @@ struct PrecomputedAffinities {
         const std::size_t n = in.n;
         const double sum = detail::checked_affinity_sum(in, "affinities");
         Affinities<T> out;
-        const T scale = normalize ? static_cast<T>(1.0 / sum) : T(1);
+        // Divided in double: 1/sum itself overflows T (float) or double when the values are tiny
+        // (a sum of 1e-40 in float gave a scale of inf, and P = inf or NaN).
+        const double denom = normalize ? sum : 1.0;
         if (symmetrize) {
             // Entries of P and Pᵀ as (row, col, value/2), merged per row.
             std::vector<std::uint32_t> idx;
@@ -151,7 +161,7 @@ struct PrecomputedAffinities {
             std::vector<T> v(cnt[n]);
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
-                    const T h = in.val[e] * scale / T(2);
+                    const T h = static_cast<T>(static_cast<double>(in.val[e]) / denom / 2);
                     c[fill[i]] = in.col[e];
                     v[fill[i]++] = h;
                     c[fill[in.col[e]]] = static_cast<std::uint32_t>(i);
@@ -177,7 +187,8 @@ struct PrecomputedAffinities {
             }
         } else {
             out.P = in;
-            for (T& x : out.P.val) x *= scale;
+            if (normalize)
+                for (T& x : out.P.val) x = static_cast<T>(static_cast<double>(x) / denom);
         }
         (void)ex;
         out.diagnostics.neighbors = 0;

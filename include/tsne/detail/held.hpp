@@ -1,7 +1,8 @@
 #pragma once
 // A matrix argument as the fluent builders keep it: a view of the caller's row-major rows when
 // they are contiguous (the caller keeps them alive), otherwise a row-major copy; an rvalue Matrix
-// is moved in, so `auto b = tsne::embed<2>(make_data());` never dangles.
+// is moved in and any other rvalue expression (block, Map, transpose, cast of a temporary) copied,
+// so `auto b = tsne::embed<2>(make_data());` or `embed<2>(make_data().topRows(100))` never dangles.
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -44,6 +45,20 @@ Held<typename Derived::Scalar> hold(const Eigen::DenseBase<Derived>& X) {
 template <class T, int Options_>
 Held<T> hold(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
     return Held<T>::from(std::make_shared<const RowMatrix<T>>(std::move(X)));
+}
+
+/// True for Eigen dense types (matrices, arrays, blocks, maps, refs, expressions).
+template <class X>
+inline constexpr bool is_eigen_dense_v = std::is_base_of_v<Eigen::DenseBase<X>, X>;
+
+/// Any other temporary (rvalue) expression is copied: a block, transpose or Map of a temporary
+/// (`embed<2>(make_data().topRows(100))`), a Ref that may hold its own copy, a fixed-size matrix,
+/// would otherwise be viewed after the full expression that owns its storage has ended. Lvalues
+/// (named matrices, Maps, Refs) take the overload above and are viewed when their layout allows.
+template <class X, std::enable_if_t<!std::is_lvalue_reference_v<X> && is_eigen_dense_v<std::remove_cv_t<X>>, int> = 0>
+Held<typename std::remove_cv_t<X>::Scalar> hold(X&& x) {
+    using T = typename std::remove_cv_t<X>::Scalar;
+    return Held<T>::from(std::make_shared<const RowMatrix<T>>(x));
 }
 
 }  // namespace tsne::detail
