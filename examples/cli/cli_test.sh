@@ -863,6 +863,9 @@ WANT='--output and --animate (frame 0) must be different files' \
 WANT='--plot and --animate (frame 7) must be different files' \
     expect_failure "--plot on a later frame of --animate" 2 --input "$WORK/small.csv" --snapshots 5 \
     --plot "$WORK/fail/f_07.png" --animate "$WORK/fail/f_%02d.png"
+WANT='--animate: --iterations 100000000 with --snapshots 1 makes up to 100000002 frames' \
+    expect_failure "--animate with 10^8 frames" 2 --input "$WORK/small.csv" --animate "$WORK/fail/f_%d.png" \
+    --iterations 100000000 --snapshots 1
 WANT='--output and --report must be different files' \
     expect_failure "--output a.csv with --report ./a.csv" 2 --input "$WORK/small.csv" --output "$WORK/fail/a.csv" \
     --report "$WORK/fail/./a.csv"

@@ -460,6 +460,7 @@ std::string frame_name(const std::string& pattern, int i) {
 /// The most frames a run makes: one every --snapshots iterations, plus the start (a continued
 /// run's first snapshot falls on a multiple of --snapshots, so never more than this either).
 int max_frames(const Config& c) { return c.snapshots > 0 ? c.iterations / c.snapshots + 2 : 0; }
+constexpr int max_animation_frames = 100000;
 
 /// Where a path leads, to tell whether two options name the same file: the canonical path of its
 /// directory (symbolic links, "." and ".." resolved) and its name; and, when it exists, its device
@@ -962,6 +963,12 @@ Action parse_args(int argc, char** argv, Config& c) {
     if (!c.animate.empty()) {
         if (c.snapshots == 0) c.snapshots = 10;
         if (!is_gif_name(c.animate)) frame_pattern_check(c.animate);
+        // Every snapshot is kept (N x dims numbers) until the frames are drawn, and each frame's name
+        // is checked up front: a bound keeps both finite.
+        if (max_frames(c) > max_animation_frames)
+            usage_fail("--animate: --iterations ", std::to_string(c.iterations), " with --snapshots ",
+                       std::to_string(c.snapshots), " makes up to ", std::to_string(max_frames(c)),
+                       " frames, more than ", std::to_string(max_animation_frames), ": give a larger --snapshots");
     }
     if (c.repulsion.barnes_hut.group_size < c.repulsion.barnes_hut.leaf_size)
         usage_fail("--bh-group-size (", std::to_string(c.repulsion.barnes_hut.group_size),
