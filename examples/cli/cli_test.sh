@@ -1052,5 +1052,10 @@ else
     bad "201 PNG frames with at most 128 open files" "$(ls -A "$WORK/manyframes" | wc -l) files: $(head -c 200 "$WORK/stderr")"
 fi
 
+# --animate-size below the plot's 200 px minimum: the GIF takes the frames' size (was exit 3).
+run_check "--animate GIF at --animate-size 100" '[ "$("$PY" "$WORK/gifcheck.py" "$WORK/a100.gif")" = "4 200 200" ]' \
+    --input "$WORK/small.csv" --animate "$WORK/a100.gif" --snapshots 10 --animate-size 100 --quiet \
+    --iterations 30 --exaggeration-iterations 10
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

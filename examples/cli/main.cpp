@@ -1602,11 +1602,17 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
         // One palette serves every frame of a GIF: a first pass counts the colours of all frames
         // (keeping none), a second renders each again and encodes it into the file. Rendering twice
         // costs less than keeping the frames (2 bytes a pixel each; 1.5 GB for 41 frames of 4000 px).
-        tsnex::GifWriter gif(style.size, style.size);
-        for (std::size_t f = 0; f < n; ++f) gif.count(render(f));
-        gif.begin(*out.gif);
-        for (std::size_t f = 0; f < n; ++f) gif.write_frame(*out.gif, render(f), f + 1 == n ? 300 : c.frame_delay);
-        gif.finish(*out.gif);
+        // The canvas is the rendered frame's size (render_scatter draws at least 200 px).
+        std::optional<tsnex::GifWriter> gif;
+        for (std::size_t f = 0; f < n; ++f) {
+            const tsnex::Image img = render(f);
+            if (!gif) gif.emplace(img.width, img.height);
+            gif->count(img);
+        }
+        if (!gif) throw tsnex::io_error(c.animate + ": the run made no frame");
+        gif->begin(*out.gif);
+        for (std::size_t f = 0; f < n; ++f) gif->write_frame(*out.gif, render(f), f + 1 == n ? 300 : c.frame_delay);
+        gif->finish(*out.gif);
         out.gif->finish();
         return;
     }
