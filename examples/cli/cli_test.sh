@@ -995,5 +995,221 @@ printf '1|2|3\n4|5|6\n' >"$WORK/pipes.csv"
 WANT='values are separated by commas, tabs, semicolons or spaces' \
     expect_failure "an unknown delimiter" 1 --input "$WORK/pipes.csv" --output "$OUT"
 
+
+# ---- outputs that collide, signals, all-or-none commits, replaced files, --animate memory -------
+# Outputs naming the same file (by resolved path and inode, frame names included) or an input are
+# refused before any work, with exit 2.
+C="$WORK/coll"
+mkdir -p "$C/dir"
+cp "$WORK/small.csv" "$C/in.csv"
+cp "$WORK/small.csv" "$C/fr2.csv"
+ln "$C/in.csv" "$C/in_hard.csv"
+cp "$WORK/small_labels.txt" "$C/labels.txt"
+echo keep >"$C/x.csv"
+ln "$C/x.csv" "$C/x_hard.csv"
+ln -s x.csv "$C/x_sym.csv"
+ln -s "$C" "$C/dirlink"
+cp "$WORK/state.bin" "$C/state.bin"
+cp "$WORK/refY.csv" "$C/refY.csv"
+WANT='--output and --animate (frame 0) must be different files' \
+    expect_failure "--output f_0.png with --animate f_%d.png" 2 --input "$WORK/small.csv" \
+    --output "$WORK/fail/f_0.png" --animate "$WORK/fail/f_%d.png"
+WANT='--plot and --animate (frame 7) must be different files' \
+    expect_failure "--plot on a later frame of --animate" 2 --input "$WORK/small.csv" --snapshots 5 \
+    --plot "$WORK/fail/f_07.png" --animate "$WORK/fail/f_%02d.png"
+WANT='--animate: --iterations 100000000 with --snapshots 1 makes up to 100000002 frames' \
+    expect_failure "--animate with 10^8 frames" 2 --input "$WORK/small.csv" --animate "$WORK/fail/f_%d.png" \
+    --iterations 100000000 --snapshots 1
+WANT='--output and --report must be different files' \
+    expect_failure "--output a.csv with --report ./a.csv" 2 --input "$WORK/small.csv" --output "$WORK/fail/a.csv" \
+    --report "$WORK/fail/./a.csv"
+WANT='--plot and --save-state must be different files' \
+    expect_failure "outputs equal after .." 2 --input "$WORK/small.csv" --plot "$WORK/fail/p.png" \
+    --save-state "$WORK/fail/../fail/p.png"
+WANT='--animate: the frame name .* bytes long' \
+    expect_failure "--animate f_%999d.png (names cut to one)" 2 --input "$WORK/small.csv" --animate "$WORK/fail/f_%999d.png"
+WANT='--output and --report must be different files' \
+    expect_failure "outputs that are hard links of one file" 2 --input "$WORK/small.csv" --output "$C/x.csv" \
+    --report "$C/x_hard.csv"
+WANT='--output and --plot must be different files' \
+    expect_failure "an output and a symbolic link to it" 2 --input "$WORK/small.csv" --output "$C/x_sym.csv" \
+    --plot "$C/x.csv"
+WANT='--output and --save-knn must be different files' \
+    expect_failure "outputs through a linked directory" 2 --input "$WORK/small.csv" --output "$C/x.csv" \
+    --save-knn "$C/dirlink/x.csv"
+WANT='--output .* would overwrite the input --input' \
+    expect_failure "--output is the input" 2 --input "$C/in.csv" --output "$C/in.csv"
+WANT='--report .* would overwrite the input --input' \
+    expect_failure "--report is a hard link of the input" 2 --input "$C/in.csv" --report "$C/in_hard.csv"
+WANT='--plot .* would overwrite the input --labels' \
+    expect_failure "--plot is the labels file" 2 --input "$C/in.csv" --labels "$C/labels.txt" --plot "$C/labels.txt"
+WANT='--save-state .* would overwrite the input --load-state' \
+    expect_failure "--save-state is the --load-state file" 2 --load-state "$C/state.bin" --save-state "$C/state.bin"
+WANT='--output .* would overwrite the input --reference-embedding' \
+    expect_failure "transform output onto its reference embedding" 2 --input "$WORK/new.csv" \
+    --reference-data "$WORK/ref.csv" --reference-embedding "$C/refY.csv" --output "$C/refY.csv"
+WANT='--animate (frame 2) .* would overwrite the input --input' \
+    expect_failure "a frame of --animate is the input" 2 --input "$C/fr2.csv" --animate "$C/fr%d.csv"
+if cmp -s "$C/in.csv" "$WORK/small.csv" && cmp -s "$C/fr2.csv" "$WORK/small.csv" && [ ! -e "$C/fr0.csv" ] && cmp -s "$C/labels.txt" "$WORK/small_labels.txt" &&
+    cmp -s "$C/state.bin" "$WORK/state.bin" && cmp -s "$C/refY.csv" "$WORK/refY.csv" &&
+    [ "$(cat "$C/x.csv")" = keep ] && [ -z "$(find "$C" -name '.*')" ]; then
+    ok "refused collisions leave every file as it was"
+else
+    bad "refused collisions leave every file as it was" "$(ls -la "$C")"
+fi
+run_check "outputs in one directory through two names of it, and /dev/null twice, are fine" \
+    'check_csv x "$C/o.csv" 150 2 && [ -s "$C/dirlink/r.json" ]' --input "$WORK/small.csv" "${FAST[@]}" --quiet \
+    --output "$C/o.csv" --report "$C/dirlink/r.json" --plot /dev/null --save-knn /dev/null
+
+# run_signal SIG: a long run killed by SIG dies of it (status 128 + number) and leaves no file, no
+# hidden temporary, in the output directory. The run is started with the default dispositions
+# (a background job of a script ignores SIGINT).
+run_signal() {
+    local sig=$1 dir="$WORK/sig_$1" pid status n
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    "$PY" -c 'import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$TSNE" --input "$DATA/digits.csv" --iterations 100000 --output "$dir/o.csv" \
+        --report "$dir/r.json" --save-state "$dir/s.bin" --animate "$dir/f_%d.png" --quiet 2>"$WORK/stderr" &
+    pid=$!
+    for _ in $(seq 1 100); do
+        [ "$(find "$dir" -name '.*tmp*' | wc -l)" -ge 4 ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    kill -s "$sig" "$pid"
+    wait "$pid" 2>/dev/null  # no "Hangup" line from the shell
+    status=$?
+    n=$((128 + $(kill -l "$sig")))
+    if [ "$status" -ne "$n" ]; then bad "SIG$sig: temporaries deleted" "exit status $status, expected $n"
+    elif [ -n "$(ls -A "$dir")" ]; then bad "SIG$sig: temporaries deleted" "left $(ls -A "$dir" | tr '\n' ' ')"
+    else ok "SIG$sig: temporaries deleted, the process dies of the signal ($status)"; fi
+}
+for sig in INT TERM HUP; do run_signal "$sig"; done
+
+# All or none: when the last output cannot be written, none of the others is (new ones not
+# created, existing ones unchanged), and no temporary stays.
+A="$WORK/aon"
+rm -rf "$A"
+mkdir -p "$A"
+echo old >"$A/r.json"
+if [ -c /dev/full ]; then
+    "$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --quiet --plot "$A/p.png" --report "$A/r.json" \
+        --save-state "$A/s.bin" --output /dev/full 2>"$WORK/stderr"
+    status=$?
+    if [ "$status" -eq 3 ] && [ "$(ls -A "$A")" = r.json ] && [ "$(cat "$A/r.json")" = old ]; then
+        ok "a failing last output (/dev/full) leaves none of the others"
+    else
+        bad "a failing last output (/dev/full) leaves none of the others" "status $status, $(ls -A "$A" | tr '\n' ' ')"
+    fi
+fi
+# The destination of --output becomes a directory during the run: found when committing.
+"$TSNE" --input "$DATA/digits.csv" --iterations 300 --quiet --plot "$A/p.png" --report "$A/r.json" \
+    --output "$A/o.csv" 2>"$WORK/stderr" &
+pid=$!
+for _ in $(seq 1 100); do
+    [ -n "$(find "$A" -name '.o.csv.tmp*')" ] && break
+    sleep 0.05
+done
+mkdir "$A/o.csv"
+wait "$pid"
+status=$?
+if [ "$status" -eq 3 ] && [ "$(ls -A "$A" | tr '\n' ' ')" = "o.csv r.json " ] && [ "$(cat "$A/r.json")" = old ] &&
+    [ "$(wc -l <"$WORK/stderr")" -eq 1 ] && grep -q '^tsne: error: .*o.csv' "$WORK/stderr"; then
+    ok "an output that cannot be moved into place leaves none of the others"
+else
+    bad "an output that cannot be moved into place leaves none of the others" \
+        "status $status, $(ls -A "$A" | tr '\n' ' '), $(head -c 200 "$WORK/stderr")"
+fi
+rmdir "$A/o.csv"
+# A rename that fails after others were done (an immutable file, where chattr works): the ones
+# done are undone.
+echo old >"$A/o.csv"
+if chattr +i "$A/o.csv" 2>/dev/null; then
+    "$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --quiet --plot "$A/p.png" --report "$A/r.json" \
+        --output "$A/o.csv" 2>"$WORK/stderr"
+    status=$?
+    chattr -i "$A/o.csv"
+    if [ "$status" -eq 3 ] && [ "$(ls -A "$A" | tr '\n' ' ')" = "o.csv r.json " ] && [ "$(cat "$A/r.json")" = old ] &&
+        [ "$(cat "$A/o.csv")" = old ]; then
+        ok "a rename failing half-way rolls back the outputs already moved"
+    else
+        bad "a rename failing half-way rolls back the outputs already moved" "status $status, $(ls -A "$A" | tr '\n' ' ')"
+    fi
+fi
+WANT='x.csv' expect_failure "an output under a regular file, with others" 3 --input "$WORK/small.csv" \
+    --plot "$WORK/fail/p.png" --report "$WORK/fail/r.json" --output "$WORK/small.csv/x.csv"
+
+# A replaced file keeps its mode; one with a hard link, or behind a symbolic link, is rewritten in
+# place: the links see the new content.
+R="$WORK/replace"
+rm -rf "$R"
+mkdir -p "$R"
+echo old >"$R/o.csv"
+chmod 640 "$R/o.csv"
+ln "$R/o.csv" "$R/o_link.csv"
+echo old >"$R/r.json"
+chmod 640 "$R/r.json"
+echo old >"$R/real.png"
+ln -s real.png "$R/p.png"
+if "$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --quiet --output "$R/o.csv" --report "$R/r.json" --plot "$R/p.png" \
+    2>"$WORK/stderr"; then
+    if [ "$(stat -c %a "$R/o.csv")" = 640 ] && [ "$(stat -c %a "$R/r.json")" = 640 ] &&
+        [ "$(stat -c %h "$R/o.csv")" = 2 ] && cmp -s "$R/o.csv" "$R/o_link.csv" && check_csv x "$R/o_link.csv" 150 2; then
+        ok "a replaced file keeps its mode 0640 and its hard link sees the new content"
+    else
+        bad "a replaced file keeps its mode 0640 and its hard link sees the new content" "$(ls -la "$R")"
+    fi
+    if [ -L "$R/p.png" ] && is_png "$R/real.png" && [ -z "$(find "$R" -name '.*')" ]; then
+        ok "an output behind a symbolic link: the link stays, its target gets the content"
+    else
+        bad "an output behind a symbolic link: the link stays, its target gets the content" "$(ls -la "$R")"
+    fi
+else
+    bad "replacing files with links" "$(head -c 300 "$WORK/stderr")"
+fi
+
+# --animate streams its frames: the peak memory does not grow with the number of frames (a
+# 101-frame GIF at 600 px was ~100 MB when every frame was kept, 2 bytes a pixel).
+rss=$("$PY" - "$TSNE" "$WORK/small.csv" "$WORK/many.gif" <<'PYEOF'
+import resource, subprocess, sys
+t, x, gif = sys.argv[1:]
+subprocess.run([t, "--input", x, "--iterations", "500", "--exaggeration-iterations", "100", "--animate", gif,
+                "--snapshots", "5", "--animate-size", "600", "--quiet"], check=True)
+b = open(gif, "rb").read()  # count the frames: walk the blocks (gifcheck.py decodes the small GIFs)
+pos, frames = 13 + 768, 0
+while b[pos] != 0x3B:
+    frames += b[pos] == 0x2C
+    pos += 2 if b[pos] == 0x21 else 11
+    while b[pos]: pos += b[pos] + 1
+    pos += 1
+print(frames, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+PYEOF
+)
+frames=${rss% *}
+rss=${rss#* }
+if [ "$frames" = 101 ] && [ -n "$rss" ] && [ "$rss" -lt 60 ]; then
+    ok "--animate GIF of 101 frames in $rss MB"
+else
+    bad "--animate GIF of 101 frames in bounded memory" "${frames:-?} frames, peak ${rss:-?} MB (limit 60)"
+fi
+
+# PNG frames are closed as they are written: more frames than the open-file limit allows at once.
+mkdir -p "$WORK/manyframes"
+if (ulimit -n 128 && "$TSNE" --input "$WORK/small.csv" --iterations 200 --exaggeration-iterations 50 --snapshots 1 \
+    --animate "$WORK/manyframes/f_%03d.png" --animate-size 100 --quiet 2>"$WORK/stderr") &&
+    [ "$(ls -A "$WORK/manyframes" | wc -l)" -eq 201 ] && [ -z "$(find "$WORK/manyframes" -name '.*')" ]; then
+    ok "201 PNG frames with at most 128 open files"
+else
+    bad "201 PNG frames with at most 128 open files" "$(ls -A "$WORK/manyframes" | wc -l) files: $(head -c 200 "$WORK/stderr")"
+fi
+
+# --animate-size below the plot's 200 px minimum: the GIF takes the frames' size (was exit 3).
+run_check "--animate GIF at --animate-size 100" '[ "$("$PY" "$WORK/gifcheck.py" "$WORK/a100.gif")" = "4 200 200" ]' \
+    --input "$WORK/small.csv" --animate "$WORK/a100.gif" --snapshots 10 --animate-size 100 --quiet \
+    --iterations 30 --exaggeration-iterations 10
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,8 +6,9 @@
 //
 // Errors print exactly one line, "tsne: error: <message>", on stderr and exit with a status that
 // says which stage failed (see exit_text below). Outputs are written to temporary files and
-// renamed into place only when everything succeeded, so a failed run never leaves a partial or
-// stale file.
+// moved into place together (tsnex::commit_all: all or none) only when everything succeeded, so a
+// failed or interrupted run never leaves a partial, stale or temporary file; outputs that would
+// overwrite each other or an input are refused before any work (check_distinct_files).
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include <iostream>
 #include <istream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <new>
 #include <optional>
@@ -336,6 +338,14 @@ Transform (--input NEW --reference-data X --reference-embedding Y):
 
 Options take their value as the next argument or after '=' (--dims=3).
 
+Output files: two outputs naming the same file (also through ./, .., symbolic or hard links, or
+PNG frame names), or an output naming an input, are refused before any work (exit 2). Every file
+is written under a hidden temporary name in its directory, and all are moved into place together
+at the end, all or none: a failure (exit 3) leaves every destination as it was. SIGINT, SIGTERM
+and SIGHUP delete the temporaries. A replaced file keeps its mode and owner; a file with other hard
+links, or reached through a symbolic link, is rewritten in place so that the links see the new
+content. Devices (/dev/null) are written in place.
+
 Exit status:
   0  success
   1  an input file (--input, --labels, --load-state, ...) is missing, unreadable or malformed,
@@ -437,6 +447,139 @@ void frame_pattern_check(const std::string& pattern) {
     }
     if (conversions != 1)
         usage_fail("--animate: ", in_quotes(pattern), " must end in .gif or contain exactly one %d (or %04d) for the frame number");
+}
+
+/// Frame i of --animate as PNG: the pattern with its %d replaced by i, in full (a width such as
+/// %999d is not cut short: cut names would all be the same file).
+std::string frame_name(const std::string& pattern, int i) {
+    const int n = std::snprintf(nullptr, 0, pattern.c_str(), i);  // checked: exactly one %d conversion
+    if (n < 0) throw UsageError("--animate: cannot format the frame name " + pattern);
+    std::vector<char> buf(static_cast<std::size_t>(n) + 1);
+    std::snprintf(buf.data(), buf.size(), pattern.c_str(), i);
+    return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+/// The most frames a run makes: one every --snapshots iterations, plus the start (a continued
+/// run's first snapshot falls on a multiple of --snapshots, so never more than this either).
+int max_frames(const Config& c) { return c.snapshots > 0 ? c.iterations / c.snapshots + 2 : 0; }
+constexpr int max_animation_frames = 100000;
+
+/// Where a path leads, to tell whether two options name the same file: the canonical path of its
+/// directory (symbolic links, "." and ".." resolved) and its name; and, when it exists, its device
+/// and inode (hard links, a symbolic link as the name). A character device (/dev/null, a
+/// terminal) is never a collision: writing several outputs there overwrites no file.
+struct FileIdentity {
+    std::string name;
+    bool exists = false, device = false;
+    std::uint64_t dev = 0, ino = 0;
+};
+
+FileIdentity file_identity(const std::string& path, std::map<std::string, std::string>& dirs) {
+    namespace fs = std::filesystem;
+    FileIdentity id;
+    const auto slash = path.find_last_of('/');
+    std::string parent = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (leaf == "." || leaf == "..") {  // names a directory: compare it whole
+        parent = path;
+        leaf.clear();
+    }
+    auto it = dirs.find(parent);
+    if (it == dirs.end()) {
+        std::error_code ec;
+        fs::path dir = fs::absolute(fs::path(parent), ec);
+        if (!ec) {
+            const fs::path canon = fs::weakly_canonical(dir, ec);
+            if (!ec) dir = canon;
+        }
+        it = dirs.emplace(parent, dir.lexically_normal().string()).first;
+    }
+    id.name = it->second;
+    if (!id.name.empty() && id.name.back() != '/') id.name += '/';
+    id.name += leaf;
+#if TSNEX_HAVE_MMAP
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        id.exists = true;
+        id.device = S_ISCHR(st.st_mode);
+        id.dev = static_cast<std::uint64_t>(st.st_dev);
+        id.ino = static_cast<std::uint64_t>(st.st_ino);
+    }
+#endif
+    return id;
+}
+
+bool same_file(const FileIdentity& a, const FileIdentity& b) {
+    if (a.device || b.device) return false;
+    return a.name == b.name || (a.exists && b.exists && a.dev == b.dev && a.ino == b.ino);
+}
+
+/// Refuses (exit 2, before any work) a command whose outputs would overwrite each other or an
+/// input: every output file (--output, --plot, --save-knn, --animate: the GIF or every PNG frame
+/// the schedule can make, --report, --save-state) against every other and against every input
+/// (--input or the other input options, --labels, --reference-data, --reference-embedding).
+void check_distinct_files(const Config& c) {
+    struct Named {
+        std::string option, path;
+        FileIdentity id;
+    };
+    std::map<std::string, std::string> dirs;
+    std::vector<Named> outs, ins;
+    const auto add = [&](std::vector<Named>& v, const std::string& option, const std::string& path) {
+        if (!path.empty() && path != "-") v.push_back(Named{option, path, file_identity(path, dirs)});
+    };
+    add(outs, "--output", c.output);
+    add(outs, "--plot", c.plot);
+    add(outs, "--save-knn", c.save_knn);
+    if (is_gif_name(c.animate)) add(outs, "--animate", c.animate);
+    add(outs, "--report", c.report);
+    add(outs, "--save-state", c.save_state);
+    add(ins, c.input_option.empty() ? "--input" : c.input_option, c.input);
+    add(ins, "--labels", c.labels);
+    add(ins, "--reference-data", c.reference_data);
+    add(ins, "--reference-embedding", c.reference_embedding);
+    // `o` against the outputs from `first_out` on (a frame: against all, named second) and the inputs.
+    const auto against = [&](const Named& o, std::size_t first_out, bool frame) {
+        for (std::size_t b = first_out; b < outs.size(); ++b) {
+            if (!same_file(o.id, outs[b].id)) continue;
+            const Named& x = frame ? outs[b] : o;
+            const Named& y = frame ? o : outs[b];
+            usage_fail(x.option, " and ", y.option, " must be different files (both are ", x.path,
+                       x.path == y.path ? "" : " and " + y.path, ")");
+        }
+        for (const Named& in : ins)
+            if (same_file(o.id, in.id))
+                usage_fail(o.option, " ", o.path, " would overwrite the input ", in.option, " ", in.path,
+                           ": give a different output file");
+    };
+    for (std::size_t a = 0; a < outs.size(); ++a) against(outs[a], a + 1, false);
+    if (c.animate.empty() || is_gif_name(c.animate)) return;
+    // PNG frames: every name the schedule can make, against each other and everything else.
+    std::map<std::string, int> names;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, int> inodes;
+    const int n = max_frames(c);
+    constexpr std::size_t max_leaf = 242;  // NAME_MAX 255 less the temporary's "." and ".tmpXXXXXXXX"
+    for (int f = 0; f < n; ++f) {
+        Named frame{"--animate (frame " + std::to_string(f) + ")", frame_name(c.animate, f), {}};
+        const std::size_t leaf = frame.path.size() - (frame.path.find_last_of('/') + 1);
+        if (leaf > max_leaf)
+            usage_fail("--animate: the frame name ", in_quotes(frame.path.substr(0, 60) + "..."), " is ",
+                       std::to_string(leaf), " bytes long; file names of more than ", std::to_string(max_leaf),
+                       " bytes cannot be written");
+        frame.id = file_identity(frame.path, dirs);
+        if (frame.id.device) continue;
+        const auto [it, fresh] = names.emplace(frame.id.name, f);
+        if (!fresh)
+            usage_fail("--animate: frames ", std::to_string(it->second), " and ", std::to_string(f), " of ",
+                       in_quotes(c.animate), " are the same file ", frame.path);
+        if (frame.id.exists) {
+            const auto [jt, new_inode] = inodes.emplace(std::make_pair(frame.id.dev, frame.id.ino), f);
+            if (!new_inode)
+                usage_fail("--animate: frames ", std::to_string(jt->second), " and ", std::to_string(f), " of ",
+                           in_quotes(c.animate), " are the same file (hard or symbolic links)");
+        }
+        against(frame, 0, true);
+    }
 }
 
 // ---- command line -----------------------------------------------------------------------------
@@ -822,19 +965,16 @@ Action parse_args(int argc, char** argv, Config& c) {
     if (!c.animate.empty()) {
         if (c.snapshots == 0) c.snapshots = 10;
         if (!is_gif_name(c.animate)) frame_pattern_check(c.animate);
+        // Every snapshot is kept (N x dims numbers) until the frames are drawn, and each frame's name
+        // is checked up front: a bound keeps both finite.
+        if (max_frames(c) > max_animation_frames)
+            usage_fail("--animate: --iterations ", std::to_string(c.iterations), " with --snapshots ",
+                       std::to_string(c.snapshots), " makes up to ", std::to_string(max_frames(c)),
+                       " frames, more than ", std::to_string(max_animation_frames), ": give a larger --snapshots");
     }
     if (c.repulsion.barnes_hut.group_size < c.repulsion.barnes_hut.leaf_size)
         usage_fail("--bh-group-size (", std::to_string(c.repulsion.barnes_hut.group_size),
                    ") must be at least --bh-leaf-size (", std::to_string(c.repulsion.barnes_hut.leaf_size), ")");
-    {
-        const std::pair<const char*, const std::string*> files[] = {
-            {"--output", &c.output}, {"--plot", &c.plot}, {"--save-knn", &c.save_knn},
-            {"--animate", &c.animate}, {"--report", &c.report}, {"--save-state", &c.save_state}};
-        for (std::size_t a = 0; a < std::size(files); ++a)
-            for (std::size_t b = a + 1; b < std::size(files); ++b)
-                if (!files[a].second->empty() && *files[a].second == *files[b].second)
-                    usage_fail(files[a].first, " and ", files[b].first, " must be different files");
-    }
     if (c.exaggeration_iterations > c.iterations)
         usage_fail("--exaggeration-iterations (", std::to_string(c.exaggeration_iterations),
                    ") must not exceed --iterations (", std::to_string(c.iterations), ")");
@@ -845,6 +985,7 @@ Action parse_args(int argc, char** argv, Config& c) {
                    ") and --iterations (", std::to_string(c.iterations), ")");
     if (c.late_exaggeration != 1 && c.late_exaggeration_start < 0)
         usage_fail("--late-exaggeration needs --late-exaggeration-start");
+    check_distinct_files(c);
     return Action::run;
 }
 
@@ -1396,7 +1537,7 @@ Result embed(Input& in, const Config& c, const Policies& p, const std::vector<in
 /// Output files, created (as temporaries) before the work so an unwritable destination fails fast.
 struct Outputs {
     std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report, state;
-    std::vector<std::unique_ptr<tsnex::PendingFile>> frames;  ///< PNG frames (created at the end)
+    std::vector<std::unique_ptr<tsnex::PendingFile>> frames;  ///< PNG frames (frame 0 up front, the others as rendered)
 };
 
 #if TSNE_HAVE_STB
@@ -1426,13 +1567,6 @@ tsnex::Coloring plot_coloring(const Config& c, const Result& r, const tsne::RowM
 
 std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
-/// Frame i of --animate as PNG: the pattern with its %d replaced by i.
-std::string frame_name(const std::string& pattern, int i) {
-    std::vector<char> buf(pattern.size() + 32);
-    std::snprintf(buf.data(), buf.size(), pattern.c_str(), i);  // checked: exactly one %d conversion
-    return buf.data();
-}
-
 void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out) {
     const auto as_double = [](const tsnex::Matrix& m) {
         return std::visit([](const auto& y) { return tsne::RowMatrix<double>(y.template cast<double>()); }, m);
@@ -1444,25 +1578,24 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
         style.size = c.plot_size;
         const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
         tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), title, style));
+        out.png->finish();
     }
     if (c.animate.empty()) return;
     // The view of frame f: fixed = the bounds of all frames (early frames are a dot in the middle);
     // grow = the bounds of frames 0..f, so the axes only ever widen and early structure is visible.
-    std::vector<tsne::RowMatrix<double>> frames;
+    const std::size_t n = r.frames.size();
     std::vector<tsnex::View> views;
     tsnex::View view;
     for (const auto& f : r.frames) {
-        frames.push_back(as_double(f.second));
-        view.include(tsnex::data_view(frames.back()));
+        view.include(tsnex::data_view(as_double(f.second)));
         views.push_back(view);
     }
     if (c.animate_fixed) views.assign(views.size(), view);
     tsnex::ScatterStyle style;
     style.size = c.animate_size;
-    std::optional<tsnex::GifWriter> gif;
-    if (out.gif) gif.emplace(style.size, style.size);
-    for (std::size_t f = 0; f < frames.size(); ++f) {
-        const tsne::RowMatrix<double>& Y = frames[f];
+    // Frames are rendered one at a time and written at once: memory for one frame, however many.
+    const auto render = [&](std::size_t f) {
+        const tsne::RowMatrix<double> Y = as_double(r.frames[f].second);
         tsnex::Coloring coloring = tsnex::Coloring::by_labels(labels);
         if (labels.empty() && Y.cols() == 3) {
             std::vector<double> z(static_cast<std::size_t>(Y.rows()));
@@ -1474,15 +1607,33 @@ void write_pictures(const Config& c, const Result& r, const std::vector<int>& la
         std::snprintf(footer, sizeof footer, "iteration %d of %d%s", it, r.start_iteration + c.iterations,
                       it < r.start_iteration + c.exaggeration_iterations ? " (early exaggeration)" : "");
         style.footer = footer;
-        const tsnex::Image img = tsnex::render_scatter(Y, coloring, name, style, views[f]);
-        if (gif) {
-            gif->add(img, f + 1 == frames.size() ? 300 : c.frame_delay);
-        } else {
-            out.frames.push_back(std::make_unique<tsnex::PendingFile>(frame_name(c.animate, static_cast<int>(f))));
-            tsnex::write_png(*out.frames.back(), img);
+        return tsnex::render_scatter(Y, coloring, name, style, views[f]);
+    };
+    if (out.gif) {
+        // One palette serves every frame of a GIF: a first pass counts the colours of all frames
+        // (keeping none), a second renders each again and encodes it into the file. Rendering twice
+        // costs less than keeping the frames (2 bytes a pixel each; 1.5 GB for 41 frames of 4000 px).
+        // The canvas is the rendered frame's size (render_scatter draws at least 200 px).
+        std::optional<tsnex::GifWriter> gif;
+        for (std::size_t f = 0; f < n; ++f) {
+            const tsnex::Image img = render(f);
+            if (!gif) gif.emplace(img.width, img.height);
+            gif->count(img);
         }
+        if (!gif) throw tsnex::io_error(c.animate + ": the run made no frame");
+        gif->begin(*out.gif);
+        for (std::size_t f = 0; f < n; ++f) gif->write_frame(*out.gif, render(f), f + 1 == n ? 300 : c.frame_delay);
+        gif->finish(*out.gif);
+        out.gif->finish();
+        return;
     }
-    if (gif) gif->write(*out.gif);
+    out.frames.resize(std::min(out.frames.size(), n));  // no frame at all: frame 0's file is discarded
+    for (std::size_t f = 0; f < n; ++f) {
+        if (f >= out.frames.size())
+            out.frames.push_back(std::make_unique<tsnex::PendingFile>(frame_name(c.animate, static_cast<int>(f))));
+        tsnex::write_png(*out.frames[f], render(f));
+        out.frames[f]->finish();  // closed at once: one open file at a time, however many frames
+    }
 }
 #endif
 
@@ -1543,14 +1694,24 @@ void write_state(tsnex::PendingFile& out, const std::function<void(std::ostream&
     }
 }
 
-/// --output: the embedding into its pending file, or as CSV on standard output for "-".
-void write_embedding(const Outputs& out, const Config& c, const tsnex::Matrix& Y) {
-    std::visit(
-        [&](const auto& y) {
-            if (out.csv) tsnex::write_matrix(*out.csv, y);
-            else if (c.output == "-") tsnex::write_csv("-", y);
-        },
-        Y);
+/// --output: the embedding into its pending file (not yet committed).
+void write_embedding(const Outputs& out, const tsnex::Matrix& Y) {
+    if (out.csv) std::visit([&](const auto& y) { tsnex::write_matrix(*out.csv, y); }, Y);
+}
+
+/// --output -: the embedding as CSV on standard output, after the files are in place (a stream
+/// cannot be taken back, so it comes last).
+void write_stdout(const Config& c, const tsnex::Matrix& Y) {
+    if (c.output == "-") std::visit([](const auto& y) { tsnex::write_csv("-", y); }, Y);
+}
+
+/// Moves every output file into place, all or none (tsnex::commit_all).
+void commit_outputs(Outputs& out) {
+    std::vector<tsnex::PendingFile*> all;
+    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.state, &out.csv})
+        if (*f) all.push_back(f->get());
+    for (auto& f : out.frames) all.push_back(f.get());
+    tsnex::commit_all(all);
 }
 
 /// "out.csv, p.png": the output files given, for the summary line.
@@ -1668,9 +1829,9 @@ int run_transform(Config c, Stage& stage) {
                                                          "reference (0) and new points (1)", style));
     }
 #endif
-    write_embedding(out, c, r.Y);
-    for (auto* f : {&out.png, &out.csv})
-        if (*f) (*f)->commit();
+    write_embedding(out, r.Y);
+    commit_outputs(out);
+    write_stdout(c, r.Y);
     if (!c.quiet) {
         const std::string wrote = wrote_list({&c.output, &c.plot});
         std::fprintf(stderr, "tsne: placed %s into the %d-D reference embedding in %.2f s, KL %.4f; wrote %s\n",
@@ -1690,6 +1851,9 @@ int run(Config c, Stage& stage) {
     if (!c.animate.empty() && is_gif_name(c.animate)) out.gif = std::make_unique<tsnex::PendingFile>(c.animate);
     if (!c.report.empty()) out.report = std::make_unique<tsnex::PendingFile>(c.report);
     if (!c.save_state.empty()) out.state = std::make_unique<tsnex::PendingFile>(c.save_state);
+    // PNG frames: the first one now, so that an unwritable frame directory fails before the work.
+    if (!c.animate.empty() && !is_gif_name(c.animate))
+        out.frames.push_back(std::make_unique<tsnex::PendingFile>(frame_name(c.animate, 0)));
 
     stage = Stage::reading;
     Input in = read_input(c);
@@ -1735,12 +1899,11 @@ int run(Config c, Stage& stage) {
 #if TSNE_HAVE_STB
     write_pictures(c, r, labels, out);
 #endif
-    write_embedding(out, c, r.Y);
+    write_embedding(out, r.Y);
     if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));
     if (out.state) write_state(*out.state, r.save_state);
-    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.state, &out.csv})
-        if (*f) (*f)->commit();
-    for (auto& f : out.frames) f->commit();
+    commit_outputs(out);
+    write_stdout(c, r.Y);
     if (!c.quiet) {
         const std::string wrote = wrote_list({&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state});
         std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),

@@ -5,6 +5,9 @@
 //   for (const tsnex::Image& frame : frames) gif.add(frame, 8);   // delay in 1/100 s
 //   gif.write(pending_file);                                       // GIF89a, loops forever
 //
+// or, streaming (memory for one frame, however many): gif.count(frame) for every frame, then
+// gif.begin(out), gif.write_frame(out, frame, delay) for the same frames again, gif.finish(out).
+//
 // All frames share one global 256-colour palette chosen by popularity: every frame's pixels are
 // counted in 15-bit RGB bins (5 bits per channel), the 256 most common bins become the palette
 // (each entry is the mean colour of its bin), and every bin maps to its nearest palette entry.
@@ -15,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,22 +36,9 @@ public:
     }
 
     /// Adds a frame (its size must be the writer's) shown for delay_cs hundredths of a second.
+    /// The frame is kept (2 bytes a pixel) until write().
     void add(const Image& img, int delay_cs) {
-        if (img.width != width_ || img.height != height_)
-            throw io_error("GIF: all frames must be " + std::to_string(width_) + " x " + std::to_string(height_));
-        std::vector<std::uint16_t> bins(static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_));
-        const std::vector<unsigned char> px = img.to_bytes();
-        for (std::size_t i = 0; i < bins.size(); ++i) {
-            const unsigned r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2];
-            const auto bin = static_cast<std::uint16_t>(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3));
-            bins[i] = bin;
-            auto& h = hist_[bin];
-            ++h.count;
-            h.r += r;
-            h.g += g;
-            h.b += b;
-        }
-        frames_.push_back(Frame{std::move(bins), std::clamp(delay_cs, 0, 65535)});
+        frames_.push_back(Frame{bins_of(img, true), std::clamp(delay_cs, 0, 65535)});
     }
 
     std::size_t frames() const noexcept { return frames_.size(); }
@@ -64,9 +55,83 @@ public:
         std::array<std::uint8_t, 768> palette{};
         std::vector<std::uint8_t> bin_to_index(1u << 15, 0);
         make_palette(palette, bin_to_index);
-
         std::vector<unsigned char> g;
         g.reserve(1024);
+        append_header(palette, g);
+        for (const Frame& f : frames_) append_frame(f.bins, f.delay_cs, bin_to_index, g);
+        g.push_back(0x3B);  // trailer
+        return g;
+    }
+
+    // Streaming, in memory bounded by one frame whatever the number of frames: count() every
+    // frame (its colours join the palette's histogram; the frame is not kept), then begin(),
+    // then write_frame() each frame again, the same frames in the same order (encoded and written
+    // at once), then finish(). The file is byte for byte the one add() and write() make.
+
+    /// Pass 1: counts the colours of a frame.
+    void count(const Image& img) {
+        bins_of(img, true);
+        ++counted_;
+    }
+
+    /// Pass 2 starts: chooses the palette and writes the GIF header.
+    void begin(PendingFile& out) {
+        if (counted_ == 0) throw io_error("GIF: no frames");
+        palette_.emplace();
+        bin_to_index_.assign(1u << 15, 0);
+        make_palette(*palette_, bin_to_index_);
+        std::vector<unsigned char> g;
+        append_header(*palette_, g);
+        write_bytes(out, g.data(), g.size());
+    }
+
+    /// Pass 2: encodes and writes one frame (counted in pass 1).
+    void write_frame(PendingFile& out, const Image& img, int delay_cs) {
+        if (!palette_) throw io_error("GIF: write_frame() before begin()");
+        if (written_ >= counted_) throw io_error("GIF: more frames written than counted");
+        std::vector<unsigned char> g;
+        append_frame(bins_of(img, false), std::clamp(delay_cs, 0, 65535), bin_to_index_, g);
+        write_bytes(out, g.data(), g.size());
+        ++written_;
+    }
+
+    /// Pass 2 ends: writes the trailer.
+    void finish(PendingFile& out) {
+        if (written_ != counted_) throw io_error("GIF: fewer frames written than counted");
+        const unsigned char trailer = 0x3B;
+        write_bytes(out, &trailer, 1);
+    }
+
+private:
+    struct Frame {
+        std::vector<std::uint16_t> bins;
+        int delay_cs;
+    };
+    struct Bin {
+        std::uint64_t count = 0, r = 0, g = 0, b = 0;
+    };
+
+    /// The 15-bit colour bin of every pixel; `count` adds them to the histogram.
+    std::vector<std::uint16_t> bins_of(const Image& img, bool count) {
+        if (img.width != width_ || img.height != height_)
+            throw io_error("GIF: all frames must be " + std::to_string(width_) + " x " + std::to_string(height_));
+        std::vector<std::uint16_t> bins(static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_));
+        const std::vector<unsigned char> px = img.to_bytes();
+        for (std::size_t i = 0; i < bins.size(); ++i) {
+            const unsigned r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2];
+            const auto bin = static_cast<std::uint16_t>(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3));
+            bins[i] = bin;
+            if (!count) continue;
+            auto& h = hist_[bin];
+            ++h.count;
+            h.r += r;
+            h.g += g;
+            h.b += b;
+        }
+        return bins;
+    }
+
+    void append_header(const std::array<std::uint8_t, 768>& palette, std::vector<unsigned char>& g) const {
         auto u16 = [&g](unsigned v) {
             g.push_back(static_cast<unsigned char>(v & 0xff));
             g.push_back(static_cast<unsigned char>((v >> 8) & 0xff));
@@ -82,41 +147,34 @@ public:
         const unsigned char loop[] = {0x21, 0xFF, 0x0B, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0',
                                       0x03, 0x01, 0x00, 0x00, 0x00};
         g.insert(g.end(), loop, loop + sizeof loop);
-
-        std::vector<std::uint8_t> indices;
-        for (const Frame& f : frames_) {
-            // Graphic control extension: no disposal, the frame's delay, no transparency.
-            g.push_back(0x21);
-            g.push_back(0xF9);
-            g.push_back(0x04);
-            g.push_back(0x04);
-            u16(static_cast<unsigned>(f.delay_cs));
-            g.push_back(0);
-            g.push_back(0);
-            // Image descriptor: the whole canvas, no local colour table, not interlaced.
-            g.push_back(0x2C);
-            u16(0);
-            u16(0);
-            u16(static_cast<unsigned>(width_));
-            u16(static_cast<unsigned>(height_));
-            g.push_back(0);
-            indices.resize(f.bins.size());
-            for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = bin_to_index[f.bins[i]];
-            g.push_back(8);  // LZW minimum code size
-            lzw(indices, g);
-        }
-        g.push_back(0x3B);  // trailer
-        return g;
     }
 
-private:
-    struct Frame {
-        std::vector<std::uint16_t> bins;
-        int delay_cs;
-    };
-    struct Bin {
-        std::uint64_t count = 0, r = 0, g = 0, b = 0;
-    };
+    void append_frame(const std::vector<std::uint16_t>& bins, int delay_cs, const std::vector<std::uint8_t>& bin_to_index,
+                      std::vector<unsigned char>& g) const {
+        auto u16 = [&g](unsigned v) {
+            g.push_back(static_cast<unsigned char>(v & 0xff));
+            g.push_back(static_cast<unsigned char>((v >> 8) & 0xff));
+        };
+        // Graphic control extension: no disposal, the frame's delay, no transparency.
+        g.push_back(0x21);
+        g.push_back(0xF9);
+        g.push_back(0x04);
+        g.push_back(0x04);
+        u16(static_cast<unsigned>(delay_cs));
+        g.push_back(0);
+        g.push_back(0);
+        // Image descriptor: the whole canvas, no local colour table, not interlaced.
+        g.push_back(0x2C);
+        u16(0);
+        u16(0);
+        u16(static_cast<unsigned>(width_));
+        u16(static_cast<unsigned>(height_));
+        g.push_back(0);
+        std::vector<std::uint8_t> indices(bins.size());
+        for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = bin_to_index[bins[i]];
+        g.push_back(8);  // LZW minimum code size
+        lzw(indices, g);
+    }
 
     void make_palette(std::array<std::uint8_t, 768>& palette, std::vector<std::uint8_t>& bin_to_index) const {
         std::vector<std::uint32_t> used;
@@ -214,6 +272,9 @@ private:
     int width_, height_;
     std::vector<Frame> frames_;
     std::vector<Bin> hist_ = std::vector<Bin>(1u << 15);
+    std::size_t counted_ = 0, written_ = 0;  ///< streaming: frames counted, frames written
+    std::optional<std::array<std::uint8_t, 768>> palette_;
+    std::vector<std::uint8_t> bin_to_index_;
 };
 
 }  // namespace tsnex

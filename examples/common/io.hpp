@@ -1697,19 +1697,204 @@ inline tsne::Csr<float> read_affinities(const std::string& path, std::size_t poi
 // Writing: temp file + rename, so a failure never leaves a partial output file.
 // ---------------------------------------------------------------------------------------------
 
-/// An output file written under a temporary name in the same directory and renamed to its final
-/// name by commit() (an existing device or pipe, e.g. /dev/null, is written in place instead). Destroyed without commit() (an error, an exception) it deletes the temporary
-/// file, so the final path is either untouched or complete. Creating it early checks that the
-/// destination directory is writable before any long computation.
+namespace detail {
+
+#if TSNEX_HAVE_MMAP
+// Temporary files and signals. The temporaries of the pending output files are listed where a
+// signal handler can find them: a singly linked list that only the main thread changes (nodes are
+// published with a release store and never freed, only reused) and the handler walks with
+// async-signal-safe calls (unlink, signal, raise) only.
+struct TempNode {
+    std::atomic<const char*> path{nullptr};
+    TempNode* next = nullptr;
+};
+inline std::atomic<TempNode*>& temp_list() {
+    static std::atomic<TempNode*> head{nullptr};
+    return head;
+}
+inline std::vector<TempNode*>& free_temp_nodes() {  // main thread only
+    static std::vector<TempNode*> nodes;
+    return nodes;
+}
+/// Non-zero while outputs are being moved into place (commit_all): a signal then waits until the
+/// set is complete (or rolled back), so it never leaves half of the outputs.
+inline std::atomic<int>& committing() {
+    static std::atomic<int> v{0};
+    return v;
+}
+inline std::atomic<int>& deferred_signal() {
+    static std::atomic<int> v{0};
+    return v;
+}
+
+inline void unlink_temporaries() noexcept {
+    for (TempNode* n = temp_list().load(std::memory_order_acquire); n; n = n->next)
+        if (const char* p = n->path.load(std::memory_order_acquire)) ::unlink(p);
+}
+
+/// SIGINT, SIGTERM, SIGHUP, SIGPIPE: deletes the temporary files, then dies of the signal as it
+/// would have without the handler (the parent sees "killed by signal").
+inline void on_fatal_signal(int sig) {
+    if (committing().load(std::memory_order_acquire) != 0) {
+        deferred_signal().store(sig, std::memory_order_release);
+        return;
+    }
+    unlink_temporaries();
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+/// Installs on_fatal_signal for the signals whose default action is to terminate, once, and only
+/// where the disposition is still the default (an ignored SIGHUP under nohup stays ignored, a
+/// program's own handler stays).
+inline void install_signal_cleanup() {
+    static bool installed = false;
+    if (installed) return;
+    installed = true;
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : signals) sigaddset(&sa.sa_mask, sig);
+    sa.sa_flags = SA_RESTART;
+    for (int sig : signals) {
+        struct sigaction old {};
+        if (::sigaction(sig, nullptr, &old) != 0) continue;
+        if ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL) continue;
+        ::sigaction(sig, &sa, nullptr);
+    }
+}
+
+/// One temporary file in the list while set.
+class TempRegistration {
+public:
+    TempRegistration() = default;
+    TempRegistration(const TempRegistration&) = delete;
+    TempRegistration& operator=(const TempRegistration&) = delete;
+    ~TempRegistration() {
+        if (!node_) return;
+        clear();
+        free_temp_nodes().push_back(node_);
+    }
+    /// `path` must stay valid until clear().
+    void set(const char* path) {
+        install_signal_cleanup();
+        if (!node_) {
+            auto& spare = free_temp_nodes();
+            if (!spare.empty()) {
+                node_ = spare.back();
+                spare.pop_back();
+            } else {
+                node_ = new TempNode;  // never freed: a handler may be walking the list
+                node_->next = temp_list().load(std::memory_order_relaxed);
+                temp_list().store(node_, std::memory_order_release);
+            }
+        }
+        node_->path.store(path, std::memory_order_release);
+    }
+    void clear() noexcept {
+        if (node_) node_->path.store(nullptr, std::memory_order_release);
+    }
+
+private:
+    TempNode* node_ = nullptr;
+};
+
+/// Holds back SIGINT/SIGTERM/SIGHUP/SIGPIPE while it lives; a signal that came meanwhile is
+/// acted on (temporaries deleted, the process killed) when the last guard ends.
+class CommitGuard {
+public:
+    CommitGuard() { committing().fetch_add(1, std::memory_order_acq_rel); }
+    CommitGuard(const CommitGuard&) = delete;
+    CommitGuard& operator=(const CommitGuard&) = delete;
+    ~CommitGuard() {
+        if (committing().fetch_sub(1, std::memory_order_acq_rel) == 1)
+            if (const int sig = deferred_signal().exchange(0)) on_fatal_signal(sig);
+    }
+};
+
+/// Copies everything from file descriptor `in` (from its start) to `out`; false with errno set on
+/// an error.
+inline bool copy_fd(int in, int out) {
+    if (::lseek(in, 0, SEEK_SET) < 0) return false;
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+        const ssize_t got = ::read(in, buf.data(), buf.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return false;
+        if (got == 0) return true;
+        for (ssize_t done = 0; done < got;) {
+            const ssize_t put = ::write(out, buf.data() + done, static_cast<std::size_t>(got - done));
+            if (put < 0 && errno == EINTR) continue;
+            if (put <= 0) {
+                if (put == 0) errno = EIO;
+                return false;
+            }
+            done += put;
+        }
+    }
+}
+
+/// Rewrites the file at `to` (the same inode: its hard links and the symlinks to it see the new
+/// content, its mode and owner stay) with the content of the file at `from`. Empty on success,
+/// else the reason.
+inline std::string overwrite_contents(const std::string& from, const std::string& to) {
+    const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return std::strerror(errno);
+    const int out = ::open(to.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (out < 0) {
+        const int e = errno;
+        ::close(in);
+        return std::strerror(e);
+    }
+    const bool copied = copy_fd(in, out);
+    const int e = errno;
+    ::close(in);
+    const bool closed = ::close(out) == 0;
+    if (!copied) return std::strerror(e);
+    if (!closed) return std::strerror(errno);
+    return {};
+}
+#else
+class TempRegistration {
+public:
+    void set(const char*) {}
+    void clear() noexcept {}
+};
+struct CommitGuard {};
+#endif
+
+/// `dir` + "." + `base` + `tag` + 8 random hex digits: a hidden name next to the output.
+inline std::string hidden_name(const std::string& dir, const std::string& base, const char* tag) {
+    static std::random_device rd;
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "%s%08x", tag, static_cast<unsigned>(rd()));
+    return dir + "." + base + suffix;
+}
+
+}  // namespace detail
+
+class PendingFile;
+inline void commit_all(const std::vector<PendingFile*>& files);
+
+/// An output file written under a temporary name in the same directory and moved to its final
+/// name by commit() (an existing device or pipe, e.g. /dev/null, is written in place instead).
+/// Destroyed without commit() (an error, an exception) it deletes the temporary file, so the final
+/// path is either untouched or complete; SIGINT, SIGTERM, SIGHUP and SIGPIPE delete it too (then
+/// the process dies of the signal). Creating it early checks that the destination directory is
+/// writable before any long computation. Several outputs are committed together, all or none, by
+/// commit_all(). A file that is replaced keeps its mode and owner; one with other hard links, or
+/// reached through a symbolic link, is rewritten in place (same inode) so the links see the new
+/// content.
 class PendingFile {
 public:
     explicit PendingFile(std::string path) : path_(std::move(path)) {
         if (path_.empty()) throw io_error("output path is empty");
         const auto slash = path_.find_last_of('/');
-        const std::string dir = slash == std::string::npos ? std::string() : path_.substr(0, slash + 1);
-        const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+        dir_ = slash == std::string::npos ? std::string() : path_.substr(0, slash + 1);
+        base_ = slash == std::string::npos ? path_ : path_.substr(slash + 1);
         std::error_code ec;
-        if (base.empty() || base == "." || base == ".." || std::filesystem::is_directory(path_, ec))
+        if (base_.empty() || base_ == "." || base_ == ".." || std::filesystem::is_directory(path_, ec))
             detail::fail(path_, "output path names a directory, not a file");
         // An existing device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written in place:
         // renaming a temporary file over it would replace the device node itself.
@@ -1721,48 +1906,50 @@ public:
             in_place_ = true;
             return;
         }
-        std::random_device rd;
         for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
-            char suffix[32];
-            std::snprintf(suffix, sizeof suffix, ".tmp%08x", static_cast<unsigned>(rd()));
-            tmp_ = dir + "." + base + suffix;
+            tmp_ = detail::hidden_name(dir_, base_, ".tmp");
             errno = 0;
             file_ = std::fopen(tmp_.c_str(), "wbx");  // 'x': fail if it exists (C11 exclusive mode)
             if (!file_ && errno != EEXIST) break;
         }
-        if (!file_) detail::fail(path_, "cannot create output file: ", std::strerror(errno));
+        if (!file_) {
+            const int e = errno;
+            tmp_.clear();
+            detail::fail(path_, "cannot create output file: ", std::strerror(e));
+        }
+        reg_.set(tmp_.c_str());
     }
     PendingFile(const PendingFile&) = delete;
     PendingFile& operator=(const PendingFile&) = delete;
     ~PendingFile() { discard(); }
 
-    std::FILE* stream() { return file_; }
+    std::FILE* stream() {
+        if (!file_) detail::fail(path_, committed_ || finished_ ? "output already closed" : "output already discarded");
+        return file_;
+    }
     const std::string& path() const { return path_; }
     const std::string& temp_path() const { return tmp_; }
 
-    /// Flushes, closes and renames the temporary file to the final path.
-    void commit() {
-        if (committed_) return;
+    /// Flushes and closes the temporary file (its descriptor is freed: a program writing many
+    /// files, such as PNG frames, finishes each when written). A write error deletes it and
+    /// throws. commit() then only moves it into place.
+    void finish() {
+        if (finished_ || committed_) return;
         if (!file_) detail::fail(path_, "output already discarded");
         const bool write_error = std::ferror(file_) != 0;
+        errno = 0;
         const int close_rc = std::fclose(file_);
         file_ = nullptr;
         if (write_error || close_rc != 0) {
-            const int e = errno;
-            if (!in_place_) std::remove(tmp_.c_str());
+            const int e = errno != 0 ? errno : EIO;
+            discard();
             detail::fail(path_, "write error: ", std::strerror(e));
         }
-        if (in_place_) {
-            committed_ = true;
-            return;
-        }
-        if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-            const int e = errno;
-            std::remove(tmp_.c_str());
-            detail::fail(path_, "cannot rename the temporary file into place: ", std::strerror(e));
-        }
-        committed_ = true;
+        finished_ = true;
     }
+
+    /// Finishes the file and moves it into place (see commit_all()).
+    void commit() { commit_all({this}); }
 
     /// Closes and deletes the temporary file (no-op after commit()).
     void discard() noexcept {
@@ -1771,16 +1958,178 @@ public:
             std::fclose(file_);
             file_ = nullptr;
         }
+        reg_.clear();
         if (!tmp_.empty() && !in_place_) std::remove(tmp_.c_str());
         tmp_.clear();
     }
 
 private:
-    std::string path_, tmp_;
+    friend void commit_all(const std::vector<PendingFile*>& files);
+    std::string path_, dir_, base_, tmp_;
     std::FILE* file_ = nullptr;
+    bool finished_ = false;
     bool committed_ = false;
     bool in_place_ = false;  ///< writing straight to an existing non-regular file (a device, a pipe)
+    detail::TempRegistration reg_;
 };
+
+/// Commits several outputs, all or none. First every file is finished (a write error anywhere:
+/// every temporary is deleted, no destination is touched). Then, with signals held back, each is
+/// moved into place: a new file or a replaced one by rename() (the old file is kept under a hidden
+/// hard link until the end; the new one gets the old one's mode and, where permitted, owner), a
+/// file with other hard links or reached through a symbolic link by rewriting its content in
+/// place (after a copy of the old content is kept). If any step fails, the steps already done are
+/// undone in reverse (the old files renamed back or rewritten from their copies, new files
+/// removed), every temporary is deleted and an io_error names the output that failed: "none"
+/// means every destination is as it was before (devices such as /dev/null, written in place as
+/// they go, excepted). Only if an undo itself fails (the directory became unwritable half-way)
+/// does the error say which file could not be restored and where its old content is kept.
+inline void commit_all(const std::vector<PendingFile*>& given) {
+    std::vector<PendingFile*> files;
+    for (PendingFile* f : given)
+        if (f && !f->committed_) files.push_back(f);
+    if (files.empty()) return;
+    const auto discard_all = [&] {
+        for (PendingFile* f : files) f->discard();
+    };
+    try {
+        for (PendingFile* f : files) f->finish();
+    } catch (...) {
+        discard_all();
+        throw;
+    }
+#if TSNEX_HAVE_MMAP
+    const detail::CommitGuard guard;  // a signal now waits until the set is in place or rolled back
+    enum class Kind { create, replace, overwrite };
+    struct Step {
+        PendingFile* f;
+        Kind kind;
+        std::string backup;  ///< replace: a hard link to the old file; overwrite: a copy of it
+        bool keep = false;   ///< an undo failed: the backup holds the only old content
+    };
+    std::vector<Step> steps;
+    std::size_t done = 0;  ///< steps[0, done) are done (the step at `done` may be partly done)
+    bool partial = false;  ///< steps[done] is partly done (an overwrite that failed half-way)
+    // Undoes the steps done, newest first, then removes the backups. Empty, or what could not be
+    // restored.
+    const auto undo = [&]() -> std::string {
+        std::string lost;
+        for (std::size_t i = done + (partial ? 1 : 0); i-- > 0;) {
+            Step& s = steps[i];
+            const std::string& p = s.f->path_;
+            bool ok = true;
+            if (s.kind == Kind::create) ok = ::unlink(p.c_str()) == 0;
+            else if (s.kind == Kind::replace) ok = s.backup.empty() || ::rename(s.backup.c_str(), p.c_str()) == 0;
+            else ok = detail::overwrite_contents(s.backup, p).empty();
+            if (!ok) {
+                s.keep = !s.backup.empty();
+                lost += (lost.empty() ? "" : ", ") + p + (s.keep ? " (its old content is in " + s.backup + ")" : "");
+            } else if (s.kind == Kind::replace) {
+                s.backup.clear();  // renamed back into place
+            }
+        }
+        for (const Step& s : steps)
+            if (!s.backup.empty() && !s.keep) ::unlink(s.backup.c_str());
+        steps.clear();
+        done = 0;
+        partial = false;
+        return lost;
+    };
+    const auto fail = [&](PendingFile* f, const std::string& why) {
+        const std::string lost = undo();
+        discard_all();
+        if (lost.empty()) detail::fail(f->path_, why, files.size() > 1 ? " (no output was written)" : "");
+        detail::fail(f->path_, why, "; could not restore ", lost);
+    };
+    // Plan: what each destination is now, and a way back for each.
+    for (PendingFile* f : files) {
+        if (f->in_place_) continue;
+        const std::string& p = f->path_;
+        struct stat lst {};
+        if (::lstat(p.c_str(), &lst) != 0) {
+            steps.push_back(Step{f, Kind::create, {}});
+            continue;
+        }
+        const bool link = S_ISLNK(lst.st_mode);
+        struct stat st = lst;
+        const bool target = !link || ::stat(p.c_str(), &st) == 0;  // false: a dangling link
+        if (target && S_ISDIR(st.st_mode)) fail(f, "cannot replace a directory");
+        if (target && S_ISREG(st.st_mode) && (link || st.st_nlink > 1)) {
+            steps.push_back(Step{f, Kind::overwrite, {}});
+            Step& step = steps.back();
+            int fd = -1;
+            for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+                step.backup = detail::hidden_name(f->dir_, f->base_, ".old");
+                fd = ::open(step.backup.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0 && errno != EEXIST) break;
+            }
+            if (fd < 0) {
+                const int e = errno;
+                step.backup.clear();
+                fail(f, std::string("cannot keep a copy of the old file: ") + std::strerror(e));
+            }
+            const int in = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+            const bool copied = in >= 0 && detail::copy_fd(in, fd);
+            const int e = errno;
+            if (in >= 0) ::close(in);
+            const bool closed = ::close(fd) == 0;
+            if (!copied || !closed)
+                fail(f, std::string("cannot keep a copy of the old file: ") + std::strerror(copied ? errno : e));
+            continue;
+        }
+        Step step{f, Kind::replace, {}};
+        if (!link) {
+            // The new file takes the old one's owner (where permitted) and mode.
+            mode_t mode = st.st_mode & 07777;
+            if (::chown(f->tmp_.c_str(), st.st_uid, st.st_gid) != 0) mode &= 0777;
+            ::chmod(f->tmp_.c_str(), mode);
+        }
+        for (int attempt = 0; attempt < 100 && step.backup.empty(); ++attempt) {
+            std::string b = detail::hidden_name(f->dir_, f->base_, ".old");
+            if (::link(p.c_str(), b.c_str()) == 0) step.backup = std::move(b);
+            else if (errno != EEXIST) break;
+        }
+        // No hard link possible (a file system without them): still replaced, but this one file
+        // has no way back.
+        steps.push_back(std::move(step));
+    }
+    // Do each step; the first failure undoes the ones done.
+    for (; done < steps.size(); ++done) {
+        PendingFile* f = steps[done].f;
+        if (steps[done].kind == Kind::overwrite) {
+            const std::string why = detail::overwrite_contents(f->tmp_, f->path_);
+            if (!why.empty()) {
+                partial = true;
+                fail(f, "cannot rewrite it in place: " + why);
+            }
+        } else if (::rename(f->tmp_.c_str(), f->path_.c_str()) != 0) {
+            fail(f, std::string("cannot rename the temporary file into place: ") + std::strerror(errno));
+        }
+    }
+    for (const Step& s : steps) {
+        if (!s.backup.empty()) ::unlink(s.backup.c_str());
+        if (s.kind == Kind::overwrite) ::unlink(s.f->tmp_.c_str());  // renamed ones are gone already
+    }
+    for (PendingFile* f : files) {
+        f->reg_.clear();
+        f->tmp_.clear();
+        f->committed_ = true;
+    }
+#else
+    for (PendingFile* f : files) {
+        if (f->in_place_) {
+            f->committed_ = true;
+            continue;
+        }
+        if (std::rename(f->tmp_.c_str(), f->path_.c_str()) != 0) {
+            const int e = errno;
+            discard_all();
+            detail::fail(f->path_, "cannot rename the temporary file into place: ", std::strerror(e));
+        }
+        f->committed_ = true;
+    }
+#endif
+}
 
 /// A stream buffer writing to a PendingFile, for writers that take a std::ostream (such as
 /// tsne::Run::save): `PendingFileBuf buf(out); std::ostream os(&buf);`. A short write fails the
