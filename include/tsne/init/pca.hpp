@@ -26,12 +26,21 @@ struct PCA {
     /// Without data (precomputed distances, graph or affinities) there is nothing to project:
     /// PCA falls back to RandomInit with the same std.
     template <class T, int Dims, class Exec>
-    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& ex) const {
-        RandomInit{std}(Y, seed, ex);
+    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        detail::check_positive("PCA init std", std);
+        RandomInit{std}.fill(Y, seed);
+        detail::check_init_spread(Y, "PCA init std " + detail::short_num(std), true);
     }
 
     template <class T, int Dims, class Exec>
     void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        project(X, Y, seed);
+        detail::check_init_spread(Y, "PCA init std " + detail::short_num(std), true);
+    }
+
+private:
+    template <class T, int Dims>
+    void project(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed) const {
         detail::check_positive("PCA init std", std);
         using MatD = Eigen::MatrixXd;
         const Eigen::Index n = X.rows(), D = X.cols();
