@@ -172,6 +172,24 @@ TEST_CASE_TEMPLATE("perplexity, multiscale, uniform: data scaled by any factor g
         check_same_p(p1.P, single(gd, ex).P, exact ? 0.0 : tol);
         check_same_p(p2.P, multi(std::move(gd), ex).P, exact ? 0.0 : tol);
     }
+    // Subnormal data (below 2^-126 in float, 2^-1022 in double): the searches' power-of-two
+    // rescale itself overflowed (2^-e = inf) and searched garbage or crashed. Subnormals carry
+    // fewer digits, so P agrees only approximately.
+    for (const double c : {std::is_same_v<T, float> ? 1e-41 : 1e-314, std::is_same_v<T, float> ? 3e-40 : 3e-312}) {
+        INFO("subnormal scale ", c);
+        const auto Xs = scaled(X, c);
+        REQUIRE(Xs.cwiseAbs().maxCoeff() < std::numeric_limits<T>::min());
+        for (int method = 0; method < 3; ++method) {
+            INFO("neighbour search ", method);
+            const auto gs = method == 0   ? tsne::BruteForce{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                            : method == 1 ? tsne::VPTree{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                                          : tsne::IVF{}(tsne::MatrixRef<T>(Xs), 75, ex);
+            CHECK(p_distance(p1.P, single(gs, ex).P) < 0.05);
+        }
+        const auto gc = tsne::BruteForce{}(tsne::MatrixRef<T>(Xs), 75, tsne::Cosine{}, ex);
+        const auto g1 = tsne::BruteForce{}(tsne::MatrixRef<T>(X), 75, tsne::Cosine{}, ex);
+        CHECK(p_distance(single(g1, ex).P, single(gc, ex).P) < 0.05);
+    }
     if constexpr (std::is_same_v<T, double>) {  // distances of 1e200 (squares overflow) and 1e-200 (underflow)
         for (double c : {1e200, 1e-200, 1e300}) {
             auto gd = g;
@@ -201,7 +219,8 @@ TEST_CASE_TEMPLATE("embedding of data scaled by a power of two is the same bit f
     // that into another layout of the same quality (garbage scores about 0.5).
     const double t0 = tsne::trustworthiness(X, Y, 10, 1);
     CHECK(t0 > 0.9);
-    for (double c : {dec, 1.0 / dec}) {
+    const double subnormal = std::is_same_v<T, float> ? 3e-40 : 3e-312;  // fewer digits, same picture
+    for (double c : {dec, 1.0 / dec, subnormal}) {
         INFO("scale ", c);
         const auto Xs = scaled(X, c);
         const auto Ys = fit(Xs);

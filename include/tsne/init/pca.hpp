@@ -50,11 +50,18 @@ private:
         int e = 0;
         const double maxabs = static_cast<double>(X.cwiseAbs().maxCoeff());
         if (maxabs > 0) std::frexp(maxabs, &e);
-        const double sc = std::ldexp(1.0, -e);
+        // Two factors: for subnormal double data 2^-e alone overflows (2^1074).
+        const double sc = std::ldexp(1.0, -e / 2), sc2 = std::ldexp(1.0, -e - (-e / 2));
+        auto scaled = [&](Eigen::Index r, Eigen::Index m) {
+            MatD B = X.middleRows(r, m).template cast<double>();
+            B *= sc;
+            B *= sc2;
+            return B;
+        };
         Eigen::VectorXd mean = Eigen::VectorXd::Zero(D);
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            mean += (X.middleRows(r, m).template cast<double>() * sc).colwise().sum().transpose();
+            mean += scaled(r, m).colwise().sum().transpose();
         }
         mean /= static_cast<double>(n);
         const Eigen::Index c = std::min<Eigen::Index>(Dims, D);
@@ -63,7 +70,7 @@ private:
             MatD C = MatD::Zero(D, D);
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
-                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                MatD B = scaled(r, m);
                 B.rowwise() -= mean.transpose();
                 C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
             }
@@ -79,7 +86,7 @@ private:
                 MatD Z = MatD::Zero(D, q);  // Cov * Q without forming Cov
                 for (Eigen::Index r = 0; r < n; r += blk) {
                     const Eigen::Index m = std::min(blk, n - r);
-                    MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                    MatD B = scaled(r, m);
                     B.rowwise() -= mean.transpose();
                     Z.noalias() += B.transpose() * (B * Q);
                 }
@@ -89,7 +96,7 @@ private:
             MatD Z = MatD::Zero(D, q);
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
-                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                MatD B = scaled(r, m);
                 B.rowwise() -= mean.transpose();
                 Z.noalias() += B.transpose() * (B * Q);
             }
@@ -106,7 +113,7 @@ private:
         P.setZero();
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            MatD B = X.middleRows(r, m).template cast<double>() * sc;
+            MatD B = scaled(r, m);
             B.rowwise() -= mean.transpose();
             P.block(r, 0, m, c).noalias() = B * V;
         }
