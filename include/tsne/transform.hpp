@@ -46,6 +46,7 @@
 #include "neighbors/metric.hpp"
 #include "neighbors/query.hpp"
 #include "optimizer/momentum_gains.hpp"
+#include "optimizer/schedule.hpp"
 #include "parallel/executor.hpp"
 #include "policies.hpp"
 #include "status.hpp"
