@@ -35,6 +35,9 @@ struct PCA {
     template <class T, int Dims, class Exec>
     void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
         project(X, Y, seed);
+        // Identical data rows project to one point (the std test in project() can miss it by a
+        // rounding error): nothing to project, fall back to RandomInit as documented.
+        if (detail::layout_spread(Y) == 0) RandomInit{std}.fill(Y, seed);
         detail::check_init_spread(Y, "PCA init std " + detail::short_num(std), true);
     }
 

@@ -37,15 +37,22 @@ double max_init_spread() {
 /// or a spread (largest coordinate range) outside [min_init_spread, max_init_spread] is a
 /// tsne::invalid_argument naming `what` (the init and its value), never a run that ends where it
 /// started with exit 0. `from_std`: the layout was drawn with a std (advice in terms of the std).
+/// The largest coordinate range of a layout (0: all points identical).
 template <class T, int Dims>
-void check_init_spread(const Embedding<T, Dims>& Y, const std::string& what, bool from_std) {
-    if (Y.size() < 2) return;
+double layout_spread(const Embedding<T, Dims>& Y) {
     double spread = 0;
-    for (int d = 0; d < Dims; ++d) {
+    for (int d = 0; d < Dims && Y.size() > 0; ++d) {
         const T* y = Y.coord(d);
         const auto [lo, hi] = std::minmax_element(y, y + Y.size());
         spread = std::max(spread, static_cast<double>(*hi) - static_cast<double>(*lo));
     }
+    return spread;
+}
+
+template <class T, int Dims>
+void check_init_spread(const Embedding<T, Dims>& Y, const std::string& what, bool from_std) {
+    if (Y.size() < 2) return;
+    const double spread = layout_spread(Y);
     const char* type = sizeof(T) == 4 ? "float" : "double";
     if (spread == 0 && !from_std)
         fail(what, ": all ", Y.size(), " initial points are identical, so t-SNE cannot separate them; give a layout "
