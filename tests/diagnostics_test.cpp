@@ -233,4 +233,27 @@ TEST_CASE("diagnostics: bad input names the parameter") {
                          tsne::invalid_argument);
 }
 
+
+TEST_CASE_TEMPLATE("diagnostics: trustworthiness and distortion do not depend on the data's scale (1e-300 .. 1e300)",
+                   T, float, double) {
+    const auto X = testing::clusters<T>(90, 5, 3, 17, 3.0);
+    const auto Y = random_matrix<T>(90, 2, 4, 2.0);
+    tsne::Executor ex(2);
+    const double t = tsne::trustworthiness(X, Y, 5, ex);
+    const auto g = tsne::neighborhood_graphs(X, Y, 5, ex, tsne::BruteForce{});
+    const auto dist = tsne::neighborhood_distortion(X, g, ex);
+    const std::vector<double> scales = std::is_same_v<T, double> ? std::vector<double>{0x1p-900, 1e-300, 1e160, 1e300}
+                                                                 : std::vector<double>{0x1p-100, 1e-35, 1e30, 1e35};
+    for (double c : scales) {
+        INFO("scale ", c);
+        tsne::RowMatrix<T> Xs = (X.template cast<double>() * c).template cast<T>();
+        REQUIRE(Xs.allFinite());
+        CHECK(tsne::trustworthiness(Xs, Y, 5, ex) == doctest::Approx(t).epsilon(1e-12));  // 0.5 when it overflowed
+        const auto gs = tsne::neighborhood_graphs(Xs, Y, 5, ex, tsne::BruteForce{});
+        CHECK(gs.x.index == g.x.index);
+        const auto ds = tsne::neighborhood_distortion(Xs, gs, ex);
+        for (std::size_t i = 0; i < ds.size(); ++i) CHECK(ds[i] == doctest::Approx(dist[i]).epsilon(1e-6));
+    }
+}
+
 }  // namespace t_diagnostics

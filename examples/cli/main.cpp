@@ -1789,6 +1789,12 @@ int run_transform(Config c, Stage& stage) {
     if (rows(Y_ref) != rows(X_ref))
         throw tsnex::io_error(c.reference_embedding + ": has " + std::to_string(rows(Y_ref)) + " rows but " +
                               c.reference_data + " has " + std::to_string(rows(X_ref)));
+    // A width mismatch is bad input (exit 1), found while reading, not a failed run (exit 4).
+    const auto in_cols = std::visit([](const auto& x) { return x.cols(); }, in.view());
+    if (in_cols != cols(X_ref))
+        throw tsnex::io_error(c.input + ": new points have " + std::to_string(in_cols) +
+                              " columns but the reference data has " + std::to_string(cols(X_ref)) + " (" +
+                              c.reference_data + ")");
     const int dims = static_cast<int>(cols(Y_ref));
     if (given(c, "--dims") && c.dims != dims)
         usage_fail("--dims ", std::to_string(c.dims), " does not match ", c.reference_embedding, " (", std::to_string(dims),

@@ -80,13 +80,28 @@ void check_graph(const KnnGraph<T>& g, const char* name, std::size_t n, std::siz
         if (j >= n) fail(name, ": neighbour index ", j, " is out of range (N = ", n, ")");
 }
 
-/// Euclidean distance between rows i and j of X, accumulated in double.
+/// A power of two that brings X's largest magnitude into [0.5, 1), as two factors (for subnormal
+/// data 2^-e alone overflows): distances times it neither overflow nor underflow when squared (X
+/// near 1e±160 in double), and exactly so.
+struct UnitScale {
+    double a = 1, b = 1;
+};
 template <class T>
-double row_distance(const MatrixRef<T>& X, std::size_t i, std::size_t j) {
+UnitScale unit_scale(const MatrixRef<T>& X) {
+    const double maxabs = X.size() ? static_cast<double>(X.cwiseAbs().maxCoeff()) : 0.0;
+    int e = 0;
+    if (maxabs > 0 && std::isfinite(maxabs)) std::frexp(maxabs, &e);
+    return {std::ldexp(1.0, -e / 2), std::ldexp(1.0, -e - (-e / 2))};
+}
+
+/// Euclidean distance between rows i and j of X times `scale` (unit_scale(X): callers use only
+/// ranks and ratios of distances), accumulated in double.
+template <class T>
+double row_distance(const MatrixRef<T>& X, std::size_t i, std::size_t j, UnitScale scale) {
     double s = 0;
     for (Eigen::Index d = 0; d < X.cols(); ++d) {
-        const double diff = static_cast<double>(X(static_cast<Eigen::Index>(i), d)) -
-                            static_cast<double>(X(static_cast<Eigen::Index>(j), d));
+        const double diff = (static_cast<double>(X(static_cast<Eigen::Index>(i), d)) -
+                             static_cast<double>(X(static_cast<Eigen::Index>(j), d))) * scale.a * scale.b;
         s += diff * diff;
     }
     return std::sqrt(s);
@@ -180,12 +195,13 @@ std::vector<double> neighborhood_distortion(const Eigen::MatrixBase<DX>& X_, con
     detail::check_graph(gx, "X neighbours", n, k);
     detail::check_graph(gy, "Y neighbours", n, k);
     std::vector<double> out(n);
+    const detail::UnitScale scale = detail::unit_scale(X);
     ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
             double num = 0, den = 0;
             for (std::size_t m = 0; m < k; ++m) {
-                num += detail::row_distance(X, i, gy.neighbors(i)[m]);
-                den += detail::row_distance(X, i, gx.neighbors(i)[m]);
+                num += detail::row_distance(X, i, gy.neighbors(i)[m], scale);
+                den += detail::row_distance(X, i, gx.neighbors(i)[m], scale);
             }
             out[i] = den > 0 ? num / den : (num > 0 ? std::numeric_limits<double>::infinity() : 1.0);
         }
@@ -221,6 +237,7 @@ double trustworthiness(const Eigen::MatrixBase<DX>& X_, const Eigen::MatrixBase<
     if (!(2 * k < n)) detail::fail("k must be below N / 2 for trustworthiness, got k = ", k, " for N = ", n);
     const std::size_t m = (max_points == 0 || max_points >= n) ? n : max_points;
     const KnnGraph<U> gy = AutoNeighbors{}(Y, k, Euclidean{}, ex);
+    const detail::UnitScale unit = detail::unit_scale(X);  // ranks only: distances in units that cannot overflow
     auto query = [&](std::size_t s) { return m == n ? s : static_cast<std::size_t>((static_cast<double>(s) * static_cast<double>(n)) / static_cast<double>(m)); };
     const double penalty = block_sum(ex, m, 16, [&](std::size_t b, std::size_t e) {
         std::vector<double> d2(n);
@@ -228,7 +245,7 @@ double trustworthiness(const Eigen::MatrixBase<DX>& X_, const Eigen::MatrixBase<
         for (std::size_t s = b; s < e; ++s) {
             const std::size_t i = query(s);
             for (std::size_t l = 0; l < n; ++l) {
-                const double dist = detail::row_distance(X, i, l);
+                const double dist = detail::row_distance(X, i, l, unit);
                 d2[l] = dist * dist;
             }
             for (std::size_t a = 0; a < k; ++a) {

@@ -494,6 +494,20 @@ private:
         return view_;
     }
 
+    /// The likely cause of a divergence (detail::divergence_hint), with the embedding's spread when
+    /// Y_ is still the layout the step started from.
+    std::string divergence_hint(double exaggeration, double lr, double momentum, bool y_before_step) const {
+        double spread = std::numeric_limits<double>::quiet_NaN();
+        if (y_before_step && Y_.size() > 0) {
+            spread = 0;
+            for (int d = 0; d < Dims; ++d) {
+                const auto [lo, hi] = std::minmax_element(Y_.coord(d), Y_.coord(d) + Y_.size());
+                spread = std::max(spread, static_cast<double>(*hi) - static_cast<double>(*lo));
+            }
+        }
+        return detail::divergence_hint(Y_.size(), iteration_ + 1, exaggeration, lr, momentum, dof_, spread);
+    }
+
     void step(double exaggeration, double lr, double momentum, double* kl_out) {
         Executor& ex = *ex_;
         const std::size_t n = Y_.size();
@@ -501,7 +515,7 @@ private:
         const double Z = rep_(Y_, Fr_, ex);
         if (!(Z > 0) || !std::isfinite(Z))
             detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1, ": normalisation Z = ", Z,
-                                              " (try a smaller learning_rate)");
+                                              " (", divergence_hint(exaggeration, lr, momentum, true), ")");
         if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex, dof_);
         const T alpha = static_cast<T>(exaggeration), inv_z = static_cast<T>(1.0 / Z);
         ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
@@ -531,7 +545,8 @@ private:
             acc /= static_cast<double>(n);
             if (!std::isfinite(acc))
                 detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1,
-                                                  ": non-finite coordinates (try a smaller learning_rate)");
+                                                  ": non-finite coordinates (",
+                                                  divergence_hint(exaggeration, lr, momentum, false), ")");
             mean[d] = static_cast<T>(acc);
         }
         ex.parallel_for(n, block, [&](std::size_t b, std::size_t e) {

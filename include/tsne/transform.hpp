@@ -47,6 +47,7 @@
 #include "neighbors/metric.hpp"
 #include "neighbors/query.hpp"
 #include "optimizer/momentum_gains.hpp"
+#include "optimizer/schedule.hpp"
 #include "parallel/executor.hpp"
 #include "policies.hpp"
 #include "status.hpp"
@@ -365,7 +366,11 @@ private:
                 for (std::size_t i = 0; i < Y_.size(); ++i)
                     if (!std::isfinite(Y_.coord(d)[i]))
                         detail::throw_with<runtime_error>("transform diverged at iteration ", next, ": new point ", i,
-                                                          " has a non-finite coordinate (try a smaller learning_rate)");
+                                                          " has a non-finite coordinate (",
+                                                          detail::divergence_hint(Y_.size(), next, o_.exaggeration,
+                                                                                  o_.learning_rate, o_.momentum, o_.dof,
+                                                                                  std::numeric_limits<double>::quiet_NaN()),
+                                                          ")");
             iteration_ = next;
             s.kl = want_kl ? kl : std::numeric_limits<double>::quiet_NaN();
             if (want_kl) last_kl_ = kl;

@@ -88,4 +88,145 @@ TEST_CASE_TEMPLATE("perplexity: consuming the graph gives the same affinities bi
     CHECK_THROWS_WITH_AS(single(std::move(bad), ex), doctest::Contains("finite"), tsne::invalid_argument);
 }
 
+
+namespace {
+/// X·c, each product rounded once (exact when c is a power of two).
+template <class T>
+tsne::RowMatrix<T> scaled(const tsne::RowMatrix<T>& X, double c) {
+    tsne::RowMatrix<T> Y(X.rows(), X.cols());
+    for (Eigen::Index i = 0; i < X.size(); ++i) Y.data()[i] = static_cast<T>(static_cast<double>(X.data()[i]) * c);
+    return Y;
+}
+/// Same sparsity and values equal to a relative `tol` (0: bit for bit).
+template <class T>
+void check_same_p(const tsne::Csr<T>& a, const tsne::Csr<T>& b, double tol) {
+    REQUIRE(a.row_ptr == b.row_ptr);
+    REQUIRE(a.col == b.col);
+    std::size_t bad = 0;
+    for (std::size_t e = 0; e < a.nnz(); ++e) {
+        const double x = static_cast<double>(a.val[e]), y = static_cast<double>(b.val[e]);
+        bad += !(std::abs(x - y) <= tol * std::abs(x));
+    }
+    CHECK(bad == 0);
+}
+/// Σ|a_ij − b_ij| over both patterns (P sums to 1: 0 = same, 2 = disjoint); columns ascend per row.
+template <class T>
+double p_distance(const tsne::Csr<T>& a, const tsne::Csr<T>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < a.n; ++i) {
+        std::size_t x = a.row_ptr[i], y = b.row_ptr[i];
+        while (x < a.row_ptr[i + 1] || y < b.row_ptr[i + 1]) {
+            if (y == b.row_ptr[i + 1] || (x < a.row_ptr[i + 1] && a.col[x] < b.col[y])) s += std::abs(double(a.val[x++]));
+            else if (x == a.row_ptr[i + 1] || b.col[y] < a.col[x]) s += std::abs(double(b.val[y++]));
+            else s += std::abs(double(a.val[x++]) - double(b.val[y++]));
+        }
+    }
+    return s;
+}
+/// Scales to test for T: powers of two (exact, so P must be identical bit for bit) and decimal
+/// factors near the ends of T's range (P equal up to rounding).
+template <class T>
+std::vector<std::pair<double, bool>> magnitude_scales() {
+    if constexpr (std::is_same_v<T, double>)
+        return {{0x1p-520, true}, {0x1p+520, true}, {1e-160, false}, {1e160, false}, {1e-300, false}, {1e290, false}};
+    else
+        return {{0x1p-100, true}, {0x1p+100, true}, {1e-30, false}, {1e30, false}, {1e-35, false}, {1e35, false}};
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("perplexity, multiscale, uniform: data scaled by any factor give the same P (scale-invariant calibration)",
+                   T, float, double) {
+    const auto X = testing::clusters<T>(300, 5, 3, 11);
+    tsne::Executor ex(2);
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-9;
+    const tsne::Perplexity single{20};
+    const tsne::MultiscalePerplexity multi{{5.0, 25.0}};
+    const tsne::Uniform uni{12};
+    const auto g = tsne::BruteForce{}(tsne::MatrixRef<T>(X), 75, ex);
+    const auto p1 = single(g, ex), p2 = multi(g, ex), p3 = uni(g, ex);
+    CHECK(p1.diagnostics.not_converged == 0);
+    for (const auto& [c, exact] : magnitude_scales<T>()) {
+        INFO("scale ", c);
+        const auto Xs = scaled(X, c);
+        REQUIRE(Xs.allFinite());
+        for (int method = 0; method < 3; ++method) {
+            INFO("neighbour search ", method);
+            const auto gs = method == 0   ? tsne::BruteForce{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                            : method == 1 ? tsne::VPTree{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                                          : tsne::IVF{}(tsne::MatrixRef<T>(Xs), 75, ex);
+            const auto s1 = single(gs, ex);
+            CHECK(s1.diagnostics.not_converged == 0);
+            CHECK(s1.diagnostics.mean_sigma == doctest::Approx(p1.diagnostics.mean_sigma * c).epsilon(0.02));
+            if (method < 2) {  // exact searches: the same neighbours
+                check_same_p(p1.P, s1.P, exact ? 0.0 : tol);
+                check_same_p(p2.P, multi(gs, ex).P, exact ? 0.0 : tol);
+                check_same_p(p3.P, uni(gs, ex).P, 0.0);
+            } else {  // IVF is approximate (its k-means sees other roundings): nearly the same P
+                CHECK(p_distance(p1.P, s1.P) < 0.02);
+                CHECK(p_distance(p2.P, multi(gs, ex).P) < 0.02);
+            }
+        }
+        // The graph's own distances scaled (a precomputed kNN graph): the same P.
+        auto gd = g;
+        for (auto& d : gd.distance) d = static_cast<T>(static_cast<double>(d) * c);
+        check_same_p(p1.P, single(gd, ex).P, exact ? 0.0 : tol);
+        check_same_p(p2.P, multi(std::move(gd), ex).P, exact ? 0.0 : tol);
+    }
+    // Subnormal data (below 2^-126 in float, 2^-1022 in double): the searches' power-of-two
+    // rescale itself overflowed (2^-e = inf) and searched garbage or crashed. Subnormals carry
+    // fewer digits, so P agrees only approximately.
+    for (const double c : {std::is_same_v<T, float> ? 1e-41 : 1e-314, std::is_same_v<T, float> ? 3e-40 : 3e-312}) {
+        INFO("subnormal scale ", c);
+        const auto Xs = scaled(X, c);
+        REQUIRE(Xs.cwiseAbs().maxCoeff() < std::numeric_limits<T>::min());
+        for (int method = 0; method < 3; ++method) {
+            INFO("neighbour search ", method);
+            const auto gs = method == 0   ? tsne::BruteForce{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                            : method == 1 ? tsne::VPTree{}(tsne::MatrixRef<T>(Xs), 75, ex)
+                                          : tsne::IVF{}(tsne::MatrixRef<T>(Xs), 75, ex);
+            CHECK(p_distance(p1.P, single(gs, ex).P) < 0.05);
+        }
+        const auto gc = tsne::BruteForce{}(tsne::MatrixRef<T>(Xs), 75, tsne::Cosine{}, ex);
+        const auto g1 = tsne::BruteForce{}(tsne::MatrixRef<T>(X), 75, tsne::Cosine{}, ex);
+        CHECK(p_distance(single(g1, ex).P, single(gc, ex).P) < 0.05);
+    }
+    if constexpr (std::is_same_v<T, double>) {  // distances of 1e200 (squares overflow) and 1e-200 (underflow)
+        for (double c : {1e200, 1e-200, 1e300}) {
+            auto gd = g;
+            for (auto& d : gd.distance) d *= c;
+            const auto s = single(gd, ex);
+            CHECK(s.diagnostics.not_converged == 0);
+            check_same_p(p1.P, s.P, tol);
+        }
+    }
+}
+
+TEST_CASE_TEMPLATE("embedding of data scaled by a power of two is the same bit for bit, and by 1e160 as good", T, float, double) {
+    const auto X = testing::clusters<T>(200, 6, 4, 5);
+    const double big = std::is_same_v<T, double> ? 0x1p+530 : 0x1p+110, small = 1.0 / big;
+    const double dec = std::is_same_v<T, double> ? 1e160 : 1e30;
+    auto fit = [](const tsne::RowMatrix<T>& Z) {
+        return tsne::embed<2>(Z).perplexity(15).iterations(120).early_exaggeration_iterations(60).threads(2).fit();
+    };
+    auto fit_cos = [](const tsne::RowMatrix<T>& Z) {
+        return tsne::embed<2>(Z).metric(tsne::Cosine{}).perplexity(15).iterations(60).early_exaggeration_iterations(30).threads(2).fit();
+    };
+    const auto Y = fit(X);
+    CHECK(fit(scaled(X, big)) == Y);
+    CHECK(fit(scaled(X, small)) == Y);
+    CHECK(fit_cos(scaled(X, small)) == fit_cos(X));
+    // Decimal factors round each coordinate: P agrees to rounding, and t-SNE (chaotic) amplifies
+    // that into another layout of the same quality (garbage scores about 0.5).
+    const double t0 = tsne::trustworthiness(X, Y, 10, 1);
+    CHECK(t0 > 0.9);
+    const double subnormal = std::is_same_v<T, float> ? 3e-40 : 3e-312;  // fewer digits, same picture
+    for (double c : {dec, 1.0 / dec, subnormal}) {
+        INFO("scale ", c);
+        const auto Xs = scaled(X, c);
+        const auto Ys = fit(Xs);
+        REQUIRE(Ys.allFinite());
+        CHECK(tsne::trustworthiness(X, Ys, 10, 1) > t0 - 0.01);
+    }
+}
+
 }  // namespace t_perplexity

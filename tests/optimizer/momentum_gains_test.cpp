@@ -33,4 +33,39 @@ TEST_CASE("momentum + gains: delta-bar-delta rule, floor, and step clipping") {
     CHECK(st.gains(2, 0) >= 0.01);
 }
 
+
+TEST_CASE_TEMPLATE("momentum + gains: a huge learning rate (1e30, 1e300) is clipped to max_step_norm, never to a zero step",
+                   T, float, double) {
+    tsne::Executor ex(1);
+    tsne::MomentumGains cfg;
+    for (double lr : {1e30, 1e38, 1e300}) {
+        INFO("learning rate ", lr);
+        tsne::MomentumGains::state<T, 3> st(cfg, 4);
+        tsne::Embedding<T, 3> Y(4), G(4);
+        const double g[4][3] = {{1, 2, -2}, {1e-3, 0, 0}, {0, 0, 0}, {-5, 1e-20, 3}};
+        for (int i = 0; i < 4; ++i)
+            for (int d = 0; d < 3; ++d) G(static_cast<std::size_t>(i), d) = static_cast<T>(g[i][d]);
+        for (int t = 0; t < 3; ++t) {
+            const tsne::Embedding<T, 3> Y0 = Y;
+            st.step(Y, G, lr, 0.5, ex);
+            for (std::size_t i = 0; i < 4; ++i) {
+                double u[3], n2 = 0, gn = 0, dot = 0;
+                for (int d = 0; d < 3; ++d) {  // expected direction: −gain·grad (momentum·prev is negligible)
+                    const double want = -static_cast<double>(st.gains(i, d)) * g[i][d];
+                    u[d] = static_cast<double>(Y(i, d)) - static_cast<double>(Y0(i, d));
+                    n2 += u[d] * u[d];
+                    gn += want * want;
+                    dot += u[d] * want;
+                }
+                if (i == 2) {
+                    CHECK(n2 == 0.0);  // no gradient, no update
+                    continue;
+                }
+                CHECK(std::sqrt(n2) == doctest::Approx(5.0).epsilon(1e-4));  // the cap, not 0 and not NaN
+                CHECK(dot / std::sqrt(n2 * gn) == doctest::Approx(1.0).epsilon(1e-4));  // along −gain·grad
+            }
+        }
+    }
+}
+
 }  // namespace t_momentum_gains

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "helpers.hpp"
@@ -75,6 +77,28 @@ TEST_CASE("schedule: late exaggeration in Options runs as a third phase") {
     CHECK_NOTHROW(o.validate());
     o.late_exaggeration = 0;
     CHECK_THROWS_WITH_AS(o.validate(), doctest::Contains("late_exaggeration"), tsne::invalid_argument);
+}
+
+
+TEST_CASE("divergence: the message names the likely cause from the settings in force, not always the learning rate") {
+    using tsne::detail::divergence_hint;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    CHECK(divergence_hint(1000, 1, 12, 83, 0.5, 1, 4e6).find("initial layout is too large: it spans 4e+06") !=
+          std::string::npos);
+    CHECK(divergence_hint(1000, 200, 12, 83, 0.5, 1, 4e6).find("initial layout") == std::string::npos);  // not early
+    CHECK(divergence_hint(1000, 9, 5000, 1, 0.5, 1, nan).find("exaggeration 5e+03 is very large") != std::string::npos);
+    CHECK(divergence_hint(1000, 9, 1, 1e8, 0.8, 1, nan).find("learning_rate 1e+08 is far above the automatic N / exaggeration = 1e+03") !=
+          std::string::npos);
+    CHECK(divergence_hint(1000, 9, 1, 1000, 0.8, 0.01, nan).find("dof 0.01 is extreme") != std::string::npos);
+    const std::string none = divergence_hint(1000, 9, 12, 83, 0.5, 1, nan);
+    CHECK(none.find("likely cause") == std::string::npos);
+    CHECK(none.find("learning_rate (now 83), exaggeration (now 12) or momentum (now 0.5)") != std::string::npos);
+
+    // End to end: a user layout that spans 1e7 in float gives Z = 0 at once; the error says so.
+    const auto X = testing::clusters<float>(100, 4, 2, 3);
+    tsne::RowMatrix<float> Y0 = 1e7f * tsne::RowMatrix<float>::Random(100, 2);
+    CHECK_THROWS_WITH_AS(tsne::embed<2>(X).init(tsne::user_init(Y0)).iterations(20).early_exaggeration_iterations(10).fit(),
+                         doctest::Contains("likely cause: the initial layout is too large"), tsne::runtime_error);
 }
 
 }  // namespace t_schedule

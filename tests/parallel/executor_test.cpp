@@ -59,4 +59,30 @@ TEST_CASE("block_sum: same bits for 1 and 4 threads") {
     CHECK(a == b);
 }
 
+
+TEST_CASE("executor: a thread count far above the cores is capped, with the same results") {
+    const unsigned cap = tsne::Executor::max_threads();
+    CHECK(cap >= 64);
+    tsne::Executor huge(100000);
+    CHECK(huge.threads() == cap);
+    tsne::Executor most(~0u);
+    CHECK(most.threads() == cap);
+    tsne::Executor one(1);
+    auto sum = [](tsne::Executor& ex) {
+        std::vector<double> part(64);
+        ex.parallel_for(64 * 1000, 1000, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) part[b / 1000] += 1.0 / static_cast<double>(i + 1);
+        });
+        double s = 0;
+        for (double p : part) s += p;
+        return s;
+    };
+    CHECK(sum(huge) == sum(one));
+    // Through the library's options as well: a fit with 100000 threads equals one with 1.
+    const auto X = testing::clusters<float>(120, 4, 3, 9);
+    const auto a = tsne::embed<2>(X).threads(100000).iterations(30).early_exaggeration_iterations(10).fit();
+    const auto b = tsne::embed<2>(X).threads(1).iterations(30).early_exaggeration_iterations(10).fit();
+    CHECK(a == b);
+}
+
 }  // namespace t_executor

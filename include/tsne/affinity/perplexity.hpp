@@ -2,7 +2,8 @@
 // Gaussian affinities calibrated to a perplexity: for each point a bandwidth β_i = 1/(2σ_i²) is
 // found by bisection so that the entropy of p_{·|i} over its k nearest neighbours equals
 // log(perplexity); then P = (P_cond + P_condᵀ)/2N. k = min(N−1, ⌊3·perplexity⌋).
-// Search: squared distances shifted by the row minimum (no underflow); safeguarded Newton steps on
+// Search: distances in units of a power of two near the row's largest (scale-invariant, exact),
+// squared and shifted by the row minimum (no overflow, no underflow); safeguarded Newton steps on
 // β inside a bracket that doubling/bisection maintains; tolerance 1e-5 nats, at most 200 steps. A row that does not
 // converge (e.g. all neighbours coincide) keeps its last weights and is counted in diagnostics.
 #include <algorithm>
@@ -62,17 +63,29 @@ struct Perplexity {
         if (max_steps < 1) detail::fail("perplexity max_steps must be >= 1, got ", max_steps);
     }
 
-    /// Conditional p_{j|i} of one row from its k distances; returns {converged, beta}.
+    /// Conditional p_{j|i} of one row from its k distances; returns {converged, beta} (β in the
+    /// distances' own units, 1/(2σ²); it may underflow to 0 or overflow for distances near the
+    /// ends of double's range: use `sigma`, which is always representable when the distances are).
     /// `w` receives the k normalised weights. Works in double whatever T is.
+    /// Scale-invariant: the distances are first divided by a power of two near the row's largest
+    /// (exact), and squared as (r − r_min)(r + r_min) — shifted, no overflow and no cancellation —
+    /// so a data set scaled by any factor c gives the same weights (bit-identical when c is a power
+    /// of two), from 1e-300 to 1e300 in double.
     template <class T>
-    std::pair<bool, double> calibrate_row(const T* dist, std::size_t k, double* d2, double* w) const {
-        double dmin = std::numeric_limits<double>::infinity(), mean = 0;
+    std::pair<bool, double> calibrate_row(const T* dist, std::size_t k, double* d2, double* w,
+                                          double* sigma = nullptr) const {
+        double dmin = std::numeric_limits<double>::infinity(), dmax = 0, mean = 0;
         for (std::size_t m = 0; m < k; ++m) {
-            d2[m] = static_cast<double>(dist[m]) * static_cast<double>(dist[m]);
-            dmin = std::min(dmin, d2[m]);
+            const double d = static_cast<double>(dist[m]);
+            dmin = std::min(dmin, d);
+            dmax = std::max(dmax, d);
         }
+        int e = 0;
+        if (dmax > 0 && std::isfinite(dmax)) std::frexp(dmax, &e);  // dmax = f·2^e, f in [0.5, 1)
+        const double rmin = k ? std::ldexp(dmin, -e) : 0.0;
         for (std::size_t m = 0; m < k; ++m) {
-            d2[m] -= dmin;
+            const double r = std::ldexp(static_cast<double>(dist[m]), -e);  // in [0, 1)
+            d2[m] = (r - rmin) * (r + rmin);                                 // r² − r_min² >= 0
             mean += d2[m];
         }
         mean /= static_cast<double>(k);
@@ -108,7 +121,9 @@ struct Perplexity {
             sw += w[m];
         }
         for (std::size_t m = 0; m < k; ++m) w[m] /= sw;
-        return {converged, beta};
+        // Back to the distances' units: σ = 2^e·sqrt(1/(2β_rel)), β = β_rel·2^(−2e).
+        if (sigma) *sigma = std::ldexp(std::sqrt(1.0 / (2.0 * beta)), e);
+        return {converged, std::ldexp(beta, -2 * e)};
     }
 
     template <class T, class Exec>
@@ -141,9 +156,8 @@ struct Perplexity {
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
             std::vector<double> d2(k), w(k);
             for (std::size_t i = b; i < e; ++i) {
-                const auto [conv, beta] = calibrate_row(g.distances(i), k, d2.data(), w.data());
+                const auto conv = calibrate_row(g.distances(i), k, d2.data(), w.data(), &sigma[i]).first;
                 ok[i] = conv;
-                sigma[i] = std::sqrt(1.0 / (2.0 * beta));
                 for (std::size_t m = 0; m < k; ++m) cond[i * k + m] = static_cast<T>(w[m]);
             }
         });
@@ -152,9 +166,9 @@ struct Perplexity {
         double s = 0;
         for (std::size_t i = 0; i < n; ++i) {
             d.not_converged += ok[i] ? 0 : 1;
-            s += sigma[i];
+            s += sigma[i] / static_cast<double>(n);  // divided first: σ near 1e300 must not overflow the sum
         }
-        d.mean_sigma = s / static_cast<double>(n);
+        d.mean_sigma = s;
         return d;
     }
 };

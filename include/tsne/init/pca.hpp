@@ -26,12 +26,24 @@ struct PCA {
     /// Without data (precomputed distances, graph or affinities) there is nothing to project:
     /// PCA falls back to RandomInit with the same std.
     template <class T, int Dims, class Exec>
-    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& ex) const {
-        RandomInit{std}(Y, seed, ex);
+    void operator()(Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        detail::check_positive("PCA init std", std);
+        RandomInit{std}.fill(Y, seed);
+        detail::check_init_spread(Y, "PCA init std " + detail::short_num(std), true);
     }
 
     template <class T, int Dims, class Exec>
     void operator()(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed, Exec& /*ex*/) const {
+        project(X, Y, seed);
+        // Identical data rows project to one point (the std test in project() can miss it by a
+        // rounding error): nothing to project, fall back to RandomInit as documented.
+        if (detail::layout_spread(Y) == 0) RandomInit{std}.fill(Y, seed);
+        detail::check_init_spread(Y, "PCA init std " + detail::short_num(std), true);
+    }
+
+private:
+    template <class T, int Dims>
+    void project(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed) const {
         detail::check_positive("PCA init std", std);
         using MatD = Eigen::MatrixXd;
         const Eigen::Index n = X.rows(), D = X.cols();
@@ -41,11 +53,18 @@ struct PCA {
         int e = 0;
         const double maxabs = static_cast<double>(X.cwiseAbs().maxCoeff());
         if (maxabs > 0) std::frexp(maxabs, &e);
-        const double sc = std::ldexp(1.0, -e);
+        // Two factors: for subnormal double data 2^-e alone overflows (2^1074).
+        const double sc = std::ldexp(1.0, -e / 2), sc2 = std::ldexp(1.0, -e - (-e / 2));
+        auto scaled = [&](Eigen::Index r, Eigen::Index m) {
+            MatD B = X.middleRows(r, m).template cast<double>();
+            B *= sc;
+            B *= sc2;
+            return B;
+        };
         Eigen::VectorXd mean = Eigen::VectorXd::Zero(D);
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            mean += (X.middleRows(r, m).template cast<double>() * sc).colwise().sum().transpose();
+            mean += scaled(r, m).colwise().sum().transpose();
         }
         mean /= static_cast<double>(n);
         const Eigen::Index c = std::min<Eigen::Index>(Dims, D);
@@ -54,7 +73,7 @@ struct PCA {
             MatD C = MatD::Zero(D, D);
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
-                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                MatD B = scaled(r, m);
                 B.rowwise() -= mean.transpose();
                 C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
             }
@@ -70,7 +89,7 @@ struct PCA {
                 MatD Z = MatD::Zero(D, q);  // Cov * Q without forming Cov
                 for (Eigen::Index r = 0; r < n; r += blk) {
                     const Eigen::Index m = std::min(blk, n - r);
-                    MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                    MatD B = scaled(r, m);
                     B.rowwise() -= mean.transpose();
                     Z.noalias() += B.transpose() * (B * Q);
                 }
@@ -80,7 +99,7 @@ struct PCA {
             MatD Z = MatD::Zero(D, q);
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
-                MatD B = X.middleRows(r, m).template cast<double>() * sc;
+                MatD B = scaled(r, m);
                 B.rowwise() -= mean.transpose();
                 Z.noalias() += B.transpose() * (B * Q);
             }
@@ -97,7 +116,7 @@ struct PCA {
         P.setZero();
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            MatD B = X.middleRows(r, m).template cast<double>() * sc;
+            MatD B = scaled(r, m);
             B.rowwise() -= mean.transpose();
             P.block(r, 0, m, c).noalias() = B * V;
         }

@@ -34,7 +34,10 @@ struct SearchData {
         if (maxabs > T(0)) std::frexp(maxabs, &e);
         if (e > 16 || e < -16) {
             if (owned.size() == 0) owned = X;
-            owned *= std::ldexp(T(1), -e);
+            // In two factors: for subnormal data (|x| < 2^-126 in float, 2^-1022 in double) 2^-e
+            // itself overflows T, and X·∞ searched garbage (or crashed).
+            owned *= std::ldexp(T(1), -e / 2);
+            owned *= std::ldexp(T(1), -e - (-e / 2));
             reseat();
             unscale = std::ldexp(T(1), e);
         }

@@ -4,6 +4,7 @@
 // pointing against the previous update and shrinks by ×`gain_down` when it flips, floored at
 // `min_gain`. The update of each point is clipped to `max_step_norm` (FIt-SNE/openTSNE default 5),
 // which keeps outliers from exploding early on.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -47,9 +48,13 @@ struct MomentumGains {
                         u[d] = mom * prev - eta * gain * g;
                         norm2 += u[d] * u[d];
                     }
-                    if (clip > 0 && norm2 > clip * clip) {
-                        const T s = clip / std::sqrt(norm2);
-                        for (int d = 0; d < Dims; ++d) u[d] *= s;
+                    if (clip > 0 && !(norm2 <= clip * clip)) {  // NaN too: ∞·0 from a learning rate beyond T
+                        if (std::isfinite(norm2)) {
+                            const T s = clip / std::sqrt(norm2);
+                            for (int d = 0; d < Dims; ++d) u[d] *= s;
+                        } else {
+                            clip_overflowed(u, grad, i, lr, momentum);
+                        }
                     }
                     for (int d = 0; d < Dims; ++d) {
                         update.coord(d)[i] = u[d];
@@ -57,6 +62,25 @@ struct MomentumGains {
                     }
                 }
             });
+        }
+
+        /// The update of point i, or its square norm, overflowed T (a huge learning rate, e.g.
+        /// 1e30): the clip would scale it by clip/∞ = 0 (or ∞·0 = NaN), a silent no-op. The
+        /// direction is taken again from u/lr = momentum·prev/lr − gains·grad in double, divided by
+        /// its largest component first, and the step is exactly max_step_norm long. A gradient that
+        /// is itself not finite leaves u as it is (non-finite), for Run's divergence check.
+        void clip_overflowed(T* u, const Embedding<T, Dims>& grad, std::size_t i, double lr, double momentum) const {
+            double v[Dims], vmax = 0;
+            for (int d = 0; d < Dims; ++d) {
+                v[d] = momentum * static_cast<double>(update.coord(d)[i]) / lr -
+                       static_cast<double>(gains.coord(d)[i]) * static_cast<double>(grad.coord(d)[i]);
+                if (!std::isfinite(v[d])) return;
+                vmax = std::max(vmax, std::abs(v[d]));
+            }
+            double n2 = 0;
+            for (int d = 0; d < Dims; ++d) n2 += vmax > 0 ? (v[d] / vmax) * (v[d] / vmax) : 0.0;
+            for (int d = 0; d < Dims; ++d)
+                u[d] = n2 > 0 ? static_cast<T>(max_step_norm * (v[d] / vmax) / std::sqrt(n2)) : T(0);
         }
 
         /// The persistent part (update buffers and gains), for Run::save / Run::load.

@@ -1,7 +1,10 @@
 #pragma once
 // One optimisation phase: exaggeration, momentum and learning rate held for a number of iterations.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <sstream>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -50,5 +53,34 @@ Schedule<std::decay_t<F>> schedule(F&& fn) {
                   "a schedule is called as fn(int iteration) and returns a tsne::Phase");
     return Schedule<std::decay_t<F>>{std::forward<F>(fn)};
 }
+
+namespace detail {
+/// The likely causes of a divergence at `iteration` (1-based) from the settings in force, for the
+/// error message: a too large initial layout (the embedding spans `spread` in its first
+/// iterations; NaN = unknown), an extreme exaggeration, a learning rate far above the automatic
+/// one, an extreme dof. Without a suspect, the usual advice (naming the momentum when it is high).
+inline std::string divergence_hint(std::size_t n, int iteration, double exaggeration, double lr, double momentum,
+                                   double dof, double spread) {
+    std::ostringstream os;
+    os.precision(3);
+    const double lr_auto = std::max(Phase::min_auto_learning_rate, static_cast<double>(n) / exaggeration);
+    int causes = 0;
+    auto cause = [&]() -> std::ostringstream& {
+        os << (causes++ ? "; " : "likely cause: ");
+        return os;
+    };
+    if (iteration <= 3 && spread > 1e3)
+        cause() << "the initial layout is too large: it spans " << spread
+                << " (init std or the given layout; the default std is 1e-4)";
+    if (exaggeration > 50) cause() << "exaggeration " << exaggeration << " is very large (usual: 4 to 12)";
+    if (lr > 10 * lr_auto)
+        cause() << "learning_rate " << lr << " is far above the automatic N / exaggeration = " << lr_auto;
+    if (dof < 0.1 || dof > 100) cause() << "dof " << dof << " is extreme (usual: 0.5 to 1)";
+    if (causes == 0)
+        os << "try a smaller learning_rate (now " << lr << "), exaggeration (now " << exaggeration
+           << ") or momentum (now " << momentum << ")";
+    return os.str();
+}
+}  // namespace detail
 
 }  // namespace tsne

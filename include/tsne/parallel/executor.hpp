@@ -18,6 +18,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -27,18 +28,27 @@ namespace tsne {
 
 class Executor {
 public:
-    /// threads = 0: std::thread::hardware_concurrency() (at least 1).
+    /// threads = 0: std::thread::hardware_concurrency() (at least 1). At most max_threads()
+    /// (e.g. --threads 100000 gets that many); and when the system refuses to start another thread
+    /// (std::system_error, e.g. a process limit), the pool keeps the workers it has. Results do not
+    /// depend on the count, so neither changes them; threads() tells the count in use.
     explicit Executor(unsigned threads = 0) {
         if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-        threads_ = threads;
+        threads = std::min(threads, max_threads());
         workers_.reserve(threads - 1);
         try {
             for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { worker_loop(); });
+        } catch (const std::system_error&) {
+            // fewer workers than asked: carry on with those started
         } catch (...) {
             shutdown();
             throw;
         }
+        threads_ = static_cast<unsigned>(workers_.size()) + 1;
     }
+    /// The most threads a pool uses: 4 per hardware thread, at least 64. More only cost memory
+    /// and start-up time, and thousands may fail to start.
+    static unsigned max_threads() noexcept { return std::max(64u, 4u * std::thread::hardware_concurrency()); }
     Executor(const Executor&) = delete;
     Executor& operator=(const Executor&) = delete;
     ~Executor() { shutdown(); }
