@@ -221,7 +221,7 @@ expect_failure() {
     local dir="$WORK/fail"
     rm -rf "$dir"
     mkdir -p "$dir"
-    "$TSNE" "$@" >"$dir/stdout" 2>"$WORK/stderr"
+    timeout -k 5 120 "$TSNE" "$@" >"$dir/stdout" 2>"$WORK/stderr"  # a hang (e.g. a FIFO opened twice) fails
     local status=$?
     local n_lines
     n_lines=$(wc -l <"$WORK/stderr")
@@ -1064,6 +1064,17 @@ run_check "outputs in one directory through two names of it, and /dev/null twice
 # run_signal SIG: a long run killed by SIG dies of it (status 128 + number) and leaves no file, no
 # hidden temporary, in the output directory. The run is started with the default dispositions
 # (a background job of a script ignores SIGINT).
+# wait_bounded PID SECONDS: wait for a background tsne, killed after SECONDS (a regression that
+# misses a signal or a FIFO must not hang the suite); returns its exit status.
+wait_bounded() {
+    local pid=$1 i
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
 run_signal() {
     local sig=$1 dir="$WORK/sig_$1" pid status n
     rm -rf "$dir"
@@ -1080,7 +1091,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$TSNE" --input "$DATA/digits.csv" --iterat
     done
     sleep 0.5
     kill -s "$sig" "$pid"
-    wait "$pid" 2>/dev/null  # no "Hangup" line from the shell
+    wait_bounded "$pid" 60  # no "Hangup" line from the shell
     status=$?
     n=$((128 + $(kill -l "$sig")))
     if [ "$status" -ne "$n" ]; then bad "SIG$sig: temporaries deleted" "exit status $status, expected $n"
@@ -1105,16 +1116,21 @@ if [ -c /dev/full ]; then
         bad "a failing last output (/dev/full) leaves none of the others" "status $status, $(ls -A "$A" | tr '\n' ' ')"
     fi
 fi
-# The destination of --output becomes a directory during the run: found when committing.
-"$TSNE" --input "$DATA/digits.csv" --iterations 300 --quiet --plot "$A/p.png" --report "$A/r.json" \
-    --output "$A/o.csv" 2>"$WORK/stderr" &
+# The destination of --output becomes a directory during the run: found when committing. The
+# outputs' temporaries are made before the inputs are read, so a labels FIFO holds the run there
+# until the directory exists (no race with a fast machine).
+rm -f "$WORK/hold.fifo"
+mkfifo "$WORK/hold.fifo"
+"$TSNE" --input "$WORK/small.csv" "${FAST[@]}" --quiet --labels "$WORK/hold.fifo" --plot "$A/p.png" \
+    --report "$A/r.json" --output "$A/o.csv" 2>"$WORK/stderr" &
 pid=$!
 for _ in $(seq 1 100); do
     [ -n "$(find "$A" -name '.o.csv.tmp*')" ] && break
     sleep 0.05
 done
 mkdir "$A/o.csv"
-wait "$pid"
+timeout 30 sh -c 'cat "$1" >"$2"' sh "$WORK/small_labels.txt" "$WORK/hold.fifo"
+wait_bounded "$pid" 120
 status=$?
 if [ "$status" -eq 3 ] && [ "$(ls -A "$A" | tr '\n' ' ')" = "o.csv r.json " ] && [ "$(cat "$A/r.json")" = old ] &&
     [ "$(wc -l <"$WORK/stderr")" -eq 1 ] && grep -q '^tsne: error: .*o.csv' "$WORK/stderr"; then
