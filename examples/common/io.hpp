@@ -869,6 +869,10 @@ inline std::atomic<bool> sigbus_installed{false};
 /// faulting read and all later ones complete) and the mapping is marked truncated, for its owner
 /// to report as a bad input. Any other SIGBUS gets the previous disposition (by default, death).
 inline void on_sigbus(int sig, siginfo_t* info, void* context) {
+    struct KeepErrno {  // mmap may set errno under the interrupted code's feet
+        int saved = errno;
+        ~KeepErrno() { errno = saved; }
+    } keep_errno;
     const auto addr = reinterpret_cast<std::uintptr_t>(info ? info->si_addr : nullptr);
     for (MapSlot& s : map_slots) {
         const std::uintptr_t b = s.begin.load();
@@ -1906,6 +1910,17 @@ public:
             in_place_ = true;
             return;
         }
+        // The cleanup signals wait while the temporary is created and registered: between the two
+        // a handler would not know the file and leave it behind.
+        detail::install_signal_cleanup();
+        sigset_t cleanup, before;
+        sigemptyset(&cleanup);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&cleanup, sig);
+        ::pthread_sigmask(SIG_BLOCK, &cleanup, &before);
+        struct Restore {
+            const sigset_t& mask;
+            ~Restore() { ::pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+        } restore{before};
         for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
             tmp_ = detail::hidden_name(dir_, base_, ".tmp");
             errno = 0;
