@@ -82,9 +82,14 @@ struct Perplexity {
         }
         int e = 0;
         if (dmax > 0 && std::isfinite(dmax)) std::frexp(dmax, &e);  // dmax = f·2^e, f in [0.5, 1)
-        const double rmin = k ? std::ldexp(dmin, -e) : 0.0;
+        // One multiplication by 2^-e per distance (as exact as ldexp, and much cheaper); for
+        // subnormal rows 2^-e itself overflows, and ldexp scales in one step.
+        const double unit = std::ldexp(1.0, -e);
+        const bool by_unit = std::isfinite(unit);
+        auto rel = [&](double d) { return by_unit ? d * unit : std::ldexp(d, -e); };
+        const double rmin = k ? rel(dmin) : 0.0;
         for (std::size_t m = 0; m < k; ++m) {
-            const double r = std::ldexp(static_cast<double>(dist[m]), -e);  // in [0, 1)
+            const double r = rel(static_cast<double>(dist[m]));  // in [0, 1)
             d2[m] = (r - rmin) * (r + rmin);                                 // r² − r_min² >= 0
             mean += d2[m];
         }
