@@ -51,11 +51,21 @@ Held<T> hold(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Options_>&& X) {
 template <class X>
 inline constexpr bool is_eigen_dense_v = std::is_base_of_v<Eigen::DenseBase<X>, X>;
 
-/// Any other temporary (rvalue) expression is copied: a block, transpose or Map of a temporary
+/// True for Eigen::Map: it owns nothing, so a temporary Map views the caller's buffer exactly as a
+/// named one does (the zero-copy way in, like the raw-pointer overload).
+template <class X>
+struct is_eigen_map : std::false_type {};
+template <class P, int O, class S>
+struct is_eigen_map<Eigen::Map<P, O, S>> : std::true_type {};
+
+/// Any other temporary (rvalue) expression is copied: a block or transpose of a temporary
 /// (`embed<2>(make_data().topRows(100))`), a Ref that may hold its own copy, a fixed-size matrix,
 /// would otherwise be viewed after the full expression that owns its storage has ended. Lvalues
-/// (named matrices, Maps, Refs) take the overload above and are viewed when their layout allows.
-template <class X, std::enable_if_t<!std::is_lvalue_reference_v<X> && is_eigen_dense_v<std::remove_cv_t<X>>, int> = 0>
+/// (named matrices, Maps, Refs) and temporary Maps take the overload above and are viewed when
+/// their layout allows.
+template <class X, std::enable_if_t<!std::is_lvalue_reference_v<X> && is_eigen_dense_v<std::remove_cv_t<X>> &&
+                                        !is_eigen_map<std::remove_cv_t<X>>::value,
+                                    int> = 0>
 Held<typename std::remove_cv_t<X>::Scalar> hold(X&& x) {
     using T = typename std::remove_cv_t<X>::Scalar;
     return Held<T>::from(std::make_shared<const RowMatrix<T>>(x));
