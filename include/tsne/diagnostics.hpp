@@ -37,6 +37,7 @@
 
 #include "affinity/csr.hpp"
 #include "detail/embedding.hpp"
+#include "detail/scale.hpp"
 #include "detail/types.hpp"
 #include "detail/validate.hpp"
 #include "gradient/kl.hpp"
@@ -88,10 +89,8 @@ struct UnitScale {
 };
 template <class T>
 UnitScale unit_scale(const MatrixRef<T>& X) {
-    const double maxabs = X.size() ? static_cast<double>(X.cwiseAbs().maxCoeff()) : 0.0;
-    int e = 0;
-    if (maxabs > 0 && std::isfinite(maxabs)) std::frexp(maxabs, &e);
-    return {std::ldexp(1.0, -e / 2), std::ldexp(1.0, -e - (-e / 2))};
+    const auto [a, b] = unit_factors(X.size() ? static_cast<double>(X.cwiseAbs().maxCoeff()) : 0.0);
+    return {a, b};
 }
 
 /// Euclidean distance between rows i and j of X times `scale` (unit_scale(X): callers use only

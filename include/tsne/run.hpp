@@ -289,14 +289,8 @@ public:
         }
         {
             const std::vector<std::uint64_t> rp = detail::read_vector<std::uint64_t>(is, n + 1, "P's row offsets");
-            // The offsets first: from 0, never decreasing, ending at nnz (before reading entries).
-            if (rp[0] != 0 || rp[P.n] != nnz)
-                detail::fail("run state: bad affinity matrix: row offsets run from ", rp[0], " to ", rp[P.n],
-                             ", expected 0 to ", nnz);
-            for (std::size_t i = 0; i < P.n; ++i)
-                if (rp[i + 1] < rp[i])
-                    detail::fail("run state: bad affinity matrix: row offsets decrease at row ", i, " (", rp[i], " then ",
-                                 rp[i + 1], ")");
+            // The offsets first (before reading entries).
+            detail::check_row_offsets(rp, P.n, nnz, "run state: bad affinity matrix");
             P.row_ptr.assign(rp.begin(), rp.end());
         }
         P.col = detail::read_vector<std::uint32_t>(is, nnz, "P's columns");
@@ -497,14 +491,8 @@ private:
     /// The likely cause of a divergence (detail::divergence_hint), with the embedding's spread when
     /// Y_ is still the layout the step started from.
     std::string divergence_hint(double exaggeration, double lr, double momentum, bool y_before_step) const {
-        double spread = std::numeric_limits<double>::quiet_NaN();
-        if (y_before_step && Y_.size() > 0) {
-            spread = 0;
-            for (int d = 0; d < Dims; ++d) {
-                const auto [lo, hi] = std::minmax_element(Y_.coord(d), Y_.coord(d) + Y_.size());
-                spread = std::max(spread, static_cast<double>(*hi) - static_cast<double>(*lo));
-            }
-        }
+        const double spread = y_before_step && Y_.size() > 0 ? detail::layout_spread(Y_)
+                                                             : std::numeric_limits<double>::quiet_NaN();
         return detail::divergence_hint(Y_.size(), iteration_ + 1, exaggeration, lr, momentum, dof_, spread);
     }
 

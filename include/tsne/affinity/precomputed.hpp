@@ -91,6 +91,17 @@ KnnGraph<T> checked_knn(const KnnGraph<T>& in, std::size_t k) {
 }
 
 namespace detail {
+/// The row offsets of an N-row CSR matrix with nnz entries, checked before anything reads through
+/// them: from 0, never decreasing, ending at nnz (a decreasing offset anywhere would let an earlier
+/// row's loop run past the arrays). Shared by every way P comes in (a user's CSR, a run-state file).
+template <class Offsets>
+void check_row_offsets(const Offsets& rp, std::size_t n, std::size_t nnz, const char* what) {
+    if (rp[0] != 0 || rp[n] != nnz)
+        fail(what, ": malformed CSR (row_ptr must run from 0 to nnz = ", nnz, ", got ", rp[0], " to ", rp[n], ")");
+    for (std::size_t i = 0; i < n; ++i)
+        if (rp[i + 1] < rp[i]) fail(what, ": malformed CSR: row_ptr decreases at row ", i, " (", rp[i], " then ", rp[i + 1], ")");
+}
+
 /// Checks a CSR affinity matrix against Csr's contract (square, N+1 non-decreasing offsets from
 /// 0 to nnz, columns in range, strictly ascending and off the diagonal, values finite and >= 0,
 /// positive sum) and returns the sum; every message starts with `what`.
@@ -102,15 +113,7 @@ double checked_affinity_sum(const Csr<T>& in, const char* what) {
     if (in.row_ptr.size() != n + 1 || in.col.size() != in.val.size())
         fail(what, ": malformed CSR (row_ptr must have N+1 = ", n + 1, " offsets, got ", in.row_ptr.size(),
              "; col and val must both have nnz entries, got ", in.col.size(), " and ", in.val.size(), ")");
-    // The whole structure before anything reads through it: a decreasing offset anywhere would
-    // let an earlier row's loop run past the arrays.
-    if (in.row_ptr[0] != 0 || in.row_ptr[n] != in.col.size())
-        fail(what, ": malformed CSR (row_ptr must run from 0 to nnz = ", in.col.size(), ", got ", in.row_ptr[0],
-             " to ", in.row_ptr[n], ")");
-    for (std::size_t i = 0; i < n; ++i)
-        if (in.row_ptr[i + 1] < in.row_ptr[i])
-            fail(what, ": malformed CSR: row_ptr decreases at row ", i, " (", in.row_ptr[i], " then ", in.row_ptr[i + 1],
-                 ")");
+    check_row_offsets(in.row_ptr, n, in.col.size(), what);
     double sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
         for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {

@@ -13,6 +13,7 @@
 #include <Eigen/QR>
 
 #include "../detail/embedding.hpp"
+#include "../detail/scale.hpp"
 #include "../detail/rng.hpp"
 #include "random.hpp"
 
@@ -50,11 +51,9 @@ private:
         const Eigen::Index blk = 4096;
         // Power-of-two prescale: covariance of data near 1e±150 would overflow double; the result
         // is rescaled to std anyway, so this changes nothing else.
-        int e = 0;
-        const double maxabs = static_cast<double>(X.cwiseAbs().maxCoeff());
-        if (maxabs > 0) std::frexp(maxabs, &e);
         // Two factors: for subnormal double data 2^-e alone overflows (2^1074).
-        const double sc = std::ldexp(1.0, -e / 2), sc2 = std::ldexp(1.0, -e - (-e / 2));
+        const std::pair<double, double> unit = detail::unit_factors(static_cast<double>(X.cwiseAbs().maxCoeff()));
+        const double sc = unit.first, sc2 = unit.second;
         auto scaled = [&](Eigen::Index r, Eigen::Index m) {
             MatD B = X.middleRows(r, m).template cast<double>();
             B *= sc;

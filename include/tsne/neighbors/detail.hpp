@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "../detail/scale.hpp"
 #include "../detail/types.hpp"
 #include "knn_graph.hpp"
 #include "metric.hpp"
@@ -34,10 +35,11 @@ struct SearchData {
         if (maxabs > T(0)) std::frexp(maxabs, &e);
         if (e > 16 || e < -16) {
             if (owned.size() == 0) owned = X;
-            // In two factors: for subnormal data (|x| < 2^-126 in float, 2^-1022 in double) 2^-e
-            // itself overflows T, and X·∞ searched garbage (or crashed).
-            owned *= std::ldexp(T(1), -e / 2);
-            owned *= std::ldexp(T(1), -e - (-e / 2));
+            // In two factors (unit_factors): for subnormal data 2^-e itself overflows T, and X·∞
+            // searched garbage (or crashed).
+            const auto [a, b] = unit_factors<T>(static_cast<double>(maxabs));
+            owned *= a;
+            owned *= b;
             reseat();
             unscale = std::ldexp(T(1), e);
         }
