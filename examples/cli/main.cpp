@@ -276,7 +276,7 @@ t-SNE:
                             progress bar; 0 = only at the end of each phase (default 50)
   --seed S                  seed for every random choice, 0 to 2^64-1 (default 42)
   --threads T               worker threads, 0 = all hardware threads (default 0); results do
-                            not depend on it
+                            not depend on it; at most max(8, 2 x hardware threads) are used
   --init pca|random         initial embedding: first principal components or random
                             (default pca with --input, random with the precomputed inputs)
   --init-std S              standard deviation of the first initial coordinate (default 0.0001)
