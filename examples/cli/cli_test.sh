@@ -4,7 +4,7 @@
 #   examples/cli/cli_test.sh path/to/tsne path/to/examples/data
 #
 # Success cases check the output's shape; failure cases check the exit status (1 bad input file,
-# 2 bad usage, 3 unwritable output, 4 failed run), exactly one stderr line starting with
+# 2 bad usage, 3 unwritable output, 4 diverged run), exactly one stderr line starting with
 # "tsne: error:", and that no output file (nor a leftover temporary file) was created. Needs bash, coreutils, awk and python3 (standard
 # library only: the .npy inputs are written with struct, no numpy needed). Takes a few seconds.
 set -u
@@ -468,7 +468,13 @@ expect_failure "truncated .npy" 1 --input "$WORK/truncated.npy" --output "$OUT"
 expect_failure "Fortran-order .npy" 1 --input "$WORK/fortran.npy" --output "$OUT"
 expect_failure "int32 .npy" 1 --input "$WORK/int.npy" --output "$OUT"
 expect_failure ".npy header with a huge shape" 1 --input "$WORK/lying.npy" --output "$OUT"
-expect_failure "perplexity 5000 on 50 rows" 4 --input "$WORK/rows50.csv" --output "$OUT" --perplexity 5000
+expect_failure "perplexity 5000 on 50 rows" 1 --input "$WORK/rows50.csv" --output "$OUT" --perplexity 5000
+# Too few points to embed is bad input (1), not a failed run (4).
+head -n 1 "$WORK/small.csv" >"$WORK/row1.csv"
+WANT='need at least 2 points' expect_failure "a single row" 1 --input "$WORK/row1.csv" --output "$OUT"
+head -n 2 "$WORK/small.csv" >"$WORK/row2.csv"
+WANT='perplexity 30 is too large for N = 2' expect_failure "two rows at the default perplexity" 1 \
+    --input "$WORK/row2.csv" --output "$OUT"
 expect_failure "labels count mismatch" 1 --input "$WORK/small.csv" --output "$OUT" \
     --labels "$WORK/two_labels.txt" --plot "$WORK/fail/plot.png"
 expect_failure "output directory does not exist" 3 --input "$WORK/small.csv" --output "$WORK/fail/no/such/dir/out.csv"
@@ -511,7 +517,7 @@ WANT='knn_self.csv: line 12, column 1: point 11 lists itself' \
 WANT='knn_odd.csv: .*even number of columns' \
     expect_failure "kNN graph: odd column count" 1 --knn-graph "$WORK/knn_odd.csv" --output "$OUT" --perplexity 5
 WANT='has 20 neighbours per point but the affinities need 59' \
-    expect_failure "kNN graph: k too small for the perplexity" 4 --knn-graph "$WORK/knn.csv" --output "$OUT" \
+    expect_failure "kNN graph: k too small for the perplexity" 1 --knn-graph "$WORK/knn.csv" --output "$OUT" \
         --perplexity 30
 WANT='aff_two_columns.csv: affinities need 3 columns' \
     expect_failure "affinities: two columns" 1 --affinities "$WORK/aff_two_columns.csv" --output "$OUT"
@@ -526,8 +532,8 @@ WANT='aff.csv: line [0-9]*, column [12]: .*out of range' \
 WANT='dist_nonsquare.csv: .*square' \
     expect_failure "distances: not square" 1 --distances "$WORK/dist_nonsquare.csv" --output "$OUT"
 WANT='perplexity 100 is too large' \
-    expect_failure "distances: perplexity too large" 4 --distances "$WORK/dist.csv" --output "$OUT" --perplexity 100
-expect_failure "failed run with --save-knn leaves no graph" 4 --input "$WORK/rows50.csv" --output "$OUT" \
+    expect_failure "distances: perplexity too large" 1 --distances "$WORK/dist.csv" --output "$OUT" --perplexity 100
+expect_failure "failed run with --save-knn leaves no graph" 1 --input "$WORK/rows50.csv" --output "$OUT" \
     --perplexity 5000 --save-knn "$WORK/fail/graph.csv"
 WANT='--input and --distances' \
     expect_failure "both --input and --distances" 2 --input "$WORK/small.csv" --distances "$WORK/dist.csv" \
@@ -765,7 +771,7 @@ WANT='--method does not apply to --load-state' \
     expect_failure "--method with --load-state" 2 --load-state "$WORK/state.bin" --method fft --output "$OUT"
 WANT='s.bin: cannot create' expect_failure "--save-state into a missing directory" 3 --input "$WORK/small.csv" \
     --save-state "$WORK/fail/no/dir/s.bin"
-WANT='perplexity' expect_failure "failed run with --save-state leaves no state" 4 --input "$WORK/rows50.csv" \
+WANT='perplexity' expect_failure "failed run with --save-state leaves no state" 1 --input "$WORK/rows50.csv" \
     --perplexity 5000 --save-state "$WORK/fail/s.bin"
 # Issue 18: a 276-byte state file whose size fields make the bytes P and the embedding need wrap
 # around to 0 in 64 bits (N = 2^31 - 3, nnz = 2^61 - 2N - 1, float 2-D) is refused by name before
@@ -1278,9 +1284,9 @@ if "$TSNE" --input "$WORK/small.csv" --output "$WORK/lr30.csv" --learning-rate 1
 else
     bad "--learning-rate 1e30 is clipped, not a no-op" "output equals the initial layout or failed: $(head -c 200 "$WORK/stderr")"
 fi
-WANT='PCA init std 1e-300' expect_failure "--init-std 1e-300 (points would be identical)" 4 --input "$WORK/small.csv" \
+WANT='PCA init std 1e-300' expect_failure "--init-std 1e-300 (points would be identical)" 1 --input "$WORK/small.csv" \
     --init-std 1e-300 --output "$OUT"
-WANT='random init std 1e-300' expect_failure "--init random --init-std 1e-300" 4 --input "$WORK/scaled_x1.npy" \
+WANT='random init std 1e-300' expect_failure "--init random --init-std 1e-300" 1 --input "$WORK/scaled_x1.npy" \
     --init random --init-std 1e-300 --output "$OUT"
 WANT='likely cause: the initial layout is too large' expect_failure "divergence from --init-std 1e6 names the init" 4 \
     --input "$WORK/small.csv" --init-std 1e6 --output "$OUT"

@@ -58,10 +58,10 @@ struct UsageError : std::runtime_error {
 /// Exit statuses (documented in --help).
 enum Exit : int {
     exit_ok = 0,
-    exit_input = 1,    ///< an input file is missing, unreadable or malformed
+    exit_input = 1,    ///< an input file is missing, unreadable or malformed, or cannot be embedded as asked
     exit_usage = 2,    ///< bad command line
     exit_output = 3,   ///< an output file cannot be written
-    exit_run = 4,      ///< the data and options were read but the run failed (e.g. perplexity too large)
+    exit_run = 4,      ///< the data and options were accepted but the run failed (divergence)
     exit_memory = 5,   ///< out of memory
 };
 
@@ -349,10 +349,12 @@ content. Devices (/dev/null) are written in place.
 Exit status:
   0  success
   1  an input file (--input, --labels, --load-state, ...) is missing, unreadable or malformed,
-     or the labels do not match the points
+     the labels do not match the points, or the data cannot be embedded with the options given
+     (e.g. fewer than 2 points, --perplexity too large for the number of points, an --init-std
+     that cannot separate the points)
   2  bad command line
   3  an output file cannot be written
-  4  the run failed on valid files (e.g. --perplexity too large for the number of points)
+  4  the run failed on data it accepted (it diverged: the message names the likely cause)
   5  out of memory
 )";
 
@@ -1958,10 +1960,14 @@ int main(int argc, char** argv) {
             return exit_input;
         }
         print_error(e.what());
+        // The library's invalid_argument while computing names data that cannot be embedded with
+        // the options given (N < 2, perplexity above N - 1, an init that cannot separate the
+        // points, distances beyond the type's range): bad input, like a malformed file.
+        const bool bad_input = dynamic_cast<const std::invalid_argument*>(&e) != nullptr;
         switch (stage) {
             case Stage::reading: return exit_input;
             case Stage::writing: return exit_output;
-            default: return exit_run;
+            default: return bad_input ? exit_input : exit_run;
         }
     }
 }
