@@ -145,7 +145,9 @@ TEST_CASE_TEMPLATE("perplexity, multiscale, uniform: data scaled by any factor g
     const auto g = tsne::BruteForce{}(tsne::MatrixRef<T>(X), 75, ex);
     const auto p1 = single(g, ex), p2 = multi(g, ex), p3 = uni(g, ex);
     CHECK(p1.diagnostics.not_converged == 0);
-    for (const auto& [c, exact] : magnitude_scales<T>()) {
+    for (const auto& scale : magnitude_scales<T>()) {
+        const double c = scale.first;  // not structured bindings: INFO captures them (clang rejects that in C++17)
+        const bool exact = scale.second;
         INFO("scale ", c);
         const auto Xs = scaled(X, c);
         REQUIRE(Xs.allFinite());
