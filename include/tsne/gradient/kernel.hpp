@@ -22,9 +22,14 @@ inline void t_kernel(const V& d2, const V& one, T alpha, T inv_alpha, V& w, V& f
     } else {
         using std::exp;
         using std::log;
+        using std::max;
         const V u = one + d2 * V(inv_alpha);
         const V q = one / u;
-        w = exp(V(-alpha) * log(u));
+        // xsimd's exp turns its argument into an integer before it checks the range, and -∞
+        // (d² = ∞ between far points of a diverging map, or α·log u beyond the largest float)
+        // has no integer: keep the argument finite. exp(x) is 0 below -1000 in float and double
+        // alike, so this changes no value.
+        w = exp(max(V(-alpha) * log(u), V(T(-1000))));
         f = w * q;
     }
 }
