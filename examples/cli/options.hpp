@@ -190,6 +190,13 @@ struct Arg {
         if (!x) usage_fail(name, " must be an integer from 0 to 18446744073709551615, got ", in_quotes(value));
         return *x;
     }
+    /// Any finite number: for options whose range the library checks under the same name
+    /// (tsne::Options::validate, run before any work: "dof must be a finite number > 0, got 0").
+    double number() const {
+        const std::optional<double> x = parse_number<double>(value);
+        if (!x || !std::isfinite(*x)) usage_fail(name, " must be a finite number, got ", in_quotes(value));
+        return *x;
+    }
     double positive() const { return parse_real(name, value, false); }
     double non_negative() const { return parse_real(name, value, true); }
     /// A momentum: 0 <= M < 1.
@@ -521,14 +528,14 @@ inline const Option options[] = {
      "iterations before the late phase, between --exaggeration-iterations\n"
      "and --iterations (default: no late phase)"},
     {"--dof", "A", anywhere,
-     [](Config& c, const Arg& a) { c.dof = a.positive(); },
+     [](Config& c, const Arg& a) { c.dof = a.number(); },
      "degrees of freedom of the t kernel (1 + d^2/A)^-A, > 0: 1 = standard\n"
      "t-SNE, 0.5 = heavier tails, finer clusters (default 1)"},
     {"--learning-rate", "auto|X", anywhere,
      [](Config& c, const Arg& a) { set_learning_rate(c, a); },
      "step size; auto = N / exaggeration of the phase (default auto)"},
     {"--momentum", "M", anywhere,
-     [](Config& c, const Arg& a) { c.momentum = a.momentum(); },
+     [](Config& c, const Arg& a) { c.momentum = a.number(); },
      "momentum during early exaggeration, 0 <= M < 1 (default 0.5)"},
     {"--final-momentum", "M", any_input,
      [](Config& c, const Arg& a) { c.final_momentum = a.momentum(); },
