@@ -100,12 +100,10 @@ struct Policies {
 inline Policies make_policies(const Config& c) {
     Policies p;
     switch (c.knn) {
-        case KnnKind::automatic: {
-            tsne::AutoNeighbors a = c.auto_knn;
-            a.approximate = c.ivf;
-            p.neighbors.search = a;
+        case KnnKind::automatic:
+            p.neighbors.search = c.auto_knn;
+            std::get<tsne::AutoNeighbors>(p.neighbors.search).approximate = c.ivf;
             break;
-        }
         case KnnKind::exact: p.neighbors.search = tsne::BruteForce{}; break;
         case KnnKind::vptree: p.neighbors.search = tsne::VPTree{}; break;
         case KnnKind::approx: p.neighbors.search = c.ivf; break;
@@ -384,18 +382,13 @@ template <int Dims, class T>
 Result transform_rows(const tsne::MatrixRef<T>& X, const tsne::RowMatrix<T>& X_ref, const tsne::RowMatrix<T>& Y_ref,
                       const Config& c) {
     tsne::TransformOptions o;
+    set_shared(o, c);
     o.perplexity = c.perplexity;
     o.neighbors = c.transform_neighbors;
     o.init = c.transform_init;
-    o.iterations = c.iterations;
     o.exaggeration = c.exaggeration;
-    o.learning_rate = c.learning_rate;
-    o.momentum = c.momentum;
     o.max_step_norm = c.gains.max_step_norm;
     o.theta = c.theta;
-    o.dof = c.dof;
-    o.threads = c.threads;
-    o.kl_every = c.kl_every;
     auto prepare = [&](const auto& metric) {
         return tsne::prepare_transform<Dims, T>(X, X_ref, Y_ref, o, metric);
     };

@@ -912,20 +912,27 @@ inline Action parse_args(int argc, char** argv, Config& c) {
 
 // ---- the library's settings ----------------------------------------------------------------
 
+/// The settings a run (tsne::Options) and a transform (tsne::TransformOptions) share, under the
+/// same names.
+template <class LibraryOptions>
+void set_shared(LibraryOptions& o, const Config& c) {
+    o.iterations = c.iterations;
+    o.learning_rate = c.learning_rate;
+    o.momentum = c.momentum;
+    o.dof = c.dof;
+    o.threads = c.threads;
+    o.kl_every = c.kl_every;
+}
+
 inline tsne::Options make_options(const Config& c) {
     tsne::Options o;
-    o.iterations = c.iterations;
+    set_shared(o, c);
     o.early_exaggeration_iterations = c.exaggeration_iterations;
     o.early_exaggeration = c.exaggeration;
     o.late_exaggeration = c.late_exaggeration;
     o.late_exaggeration_start = c.late_exaggeration_start;
-    o.dof = c.dof;
-    o.learning_rate = c.learning_rate;
-    o.momentum = c.momentum;
     o.final_momentum = c.final_momentum;
-    o.kl_every = c.kl_every;
     o.seed = c.seed;
-    o.threads = c.threads;
     return o;
 }
 
