@@ -41,7 +41,7 @@
 #include "detail/types.hpp"
 #include "detail/validate.hpp"
 #include "gradient/kl.hpp"
-#include "neighbors/ivf.hpp"
+#include "neighbors/auto.hpp"
 #include "neighbors/knn_graph.hpp"
 #include "neighbors/vp_tree.hpp"
 #include "parallel/executor.hpp"
