@@ -41,7 +41,7 @@
 #include "detail/types.hpp"
 #include "detail/validate.hpp"
 #include "gradient/kl.hpp"
-#include "neighbors/ivf.hpp"
+#include "neighbors/auto.hpp"
 #include "neighbors/knn_graph.hpp"
 #include "neighbors/vp_tree.hpp"
 #include "parallel/executor.hpp"
@@ -75,10 +75,7 @@ template <class T>
 void check_graph(const KnnGraph<T>& g, const char* name, std::size_t n, std::size_t k) {
     if (g.n != n) fail(name, ": graph of ", g.n, " points, expected ", n);
     if (g.k < k) fail(name, ": graph has k = ", g.k, " neighbours per point, fewer than the k = ", k, " asked for");
-    if (g.index.size() != g.n * g.k || g.distance.size() != g.n * g.k)
-        fail(name, ": index/distance arrays do not hold n * k = ", g.n * g.k, " entries");
-    for (std::uint32_t j : g.index)
-        if (j >= n) fail(name, ": neighbour index ", j, " is out of range (N = ", n, ")");
+    check_knn_graph(g, {name, n, "N", "distances", false});  // only the neighbour sets are used
 }
 
 /// A power of two that brings X's largest magnitude into [0.5, 1), as two factors (for subnormal

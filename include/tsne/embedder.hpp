@@ -7,13 +7,24 @@
 //   tsne::RowMatrix<float> Y = run.embedding();
 //   // or simply: auto Y = tsne::embed<2>(X).fit();
 //
-// Value setters return *this; policy setters (neighbors, affinity, init, repulsion, optimizer)
-// return a new builder type with that slot replaced. The builder views X without copying when X
-// is row-major with contiguous rows (otherwise it keeps a row-major copy); X must outlive
-// prepare()/fit() when viewed.
+// One builder per input kind (embed, embed_distances, embed_knn, embed_affinities), each offering
+// only the settings that act on it: a setter that would silently do nothing (the metric of a kNN
+// graph's search, the perplexity of a given P) fails to compile with a static_assert saying why.
+//
+//   setting                         embed(X)  embed_distances(D)  embed_knn(g)  embed_affinities(P)
+//   neighbors(), metric()              yes          -                 -              -
+//   affinity(), perplexity()           yes         yes               yes             -
+//   init(), repulsion(), optimizer()   yes         yes               yes            yes
+//   the Options values                 yes         yes               yes            yes
+//
+// Value setters return *this; policy setters return a new builder type with that slot replaced
+// (the slots are one tuple, so a new slot is one line in Slots and one setter). The builder views
+// X (or D) without copying when it is row-major with contiguous rows (otherwise it keeps a
+// row-major copy; see detail/held.hpp); a viewed X must outlive prepare()/fit().
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -22,31 +33,67 @@
 
 namespace tsne {
 
-/// What the builder embeds: data rows (default), a distance matrix, a kNN graph, or affinities.
+/// What a builder embeds: data rows, a distance matrix, a kNN graph, or affinities.
 enum class Source { data, distances, knn, affinities };
 
-template <int Dims, class T, class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
+namespace detail {
+
+/// The policy slots of a builder, in this order (index = the enum below).
+template <class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
           class Repulsion = AutoRepulsion, class Optimizer = MomentumGains, class Metric = Euclidean>
+using Slots = std::tuple<Neighbors, Affinity, Init, Repulsion, Optimizer, Metric>;
+enum Slot : std::size_t { neighbors_slot, affinity_slot, init_slot, repulsion_slot, optimizer_slot, metric_slot };
+
+/// `slots` with slot I replaced by v (of any type): the one place a builder's type changes.
+template <std::size_t I, class V, class... P, std::size_t... Is>
+auto with_slot(const std::tuple<P...>& slots, V&& v, std::index_sequence<Is...>) {
+    using Out = std::tuple<std::conditional_t<Is == I, std::decay_t<V>, P>...>;
+    auto pick = [&](auto index) -> decltype(auto) {
+        if constexpr (decltype(index)::value == I) return std::forward<V>(v);
+        else return std::get<decltype(index)::value>(slots);
+    };
+    return Out(pick(std::integral_constant<std::size_t, Is>{})...);
+}
+
+/// What each input kind keeps: a held matrix (data, distances), a kNN graph, or P and how to take it.
+template <class T>
+struct HeldAffinities {
+    std::shared_ptr<const Csr<T>> P;
+    PrecomputedAffinities how;
+};
+template <Source S, class T>
+using builder_input_t = std::conditional_t<
+    S == Source::knn, std::shared_ptr<const KnnGraph<T>>,
+    std::conditional_t<S == Source::affinities, HeldAffinities<T>, Held<T>>>;
+
+}  // namespace detail
+
+template <int Dims, class T, Source S = Source::data, class Slots = detail::Slots<>>
 class Embedder {
     static_assert(Dims >= 1, "Dims (the output dimension) must be at least 1");
     static_assert(is_real_v<T>, "the input's scalar type must be float or double");
+    using Neighbors = std::tuple_element_t<detail::neighbors_slot, Slots>;
+    using Affinity = std::tuple_element_t<detail::affinity_slot, Slots>;
+    using Init = std::tuple_element_t<detail::init_slot, Slots>;
+    using Repulsion = std::tuple_element_t<detail::repulsion_slot, Slots>;
+    using Optimizer = std::tuple_element_t<detail::optimizer_slot, Slots>;
+    static constexpr bool searches = S == Source::data;
+    static constexpr bool computes_p = S != Source::affinities;
 
 public:
     using run_type = Run<T, Dims, Repulsion, Optimizer>;
+    using input_type = detail::builder_input_t<S, T>;
 
-    Embedder(const T* data, Eigen::Index rows, Eigen::Index cols, Eigen::Index stride,
-             std::shared_ptr<const RowMatrix<T>> owned = {}, Source source = Source::data)
-        : source_(source), data_(data), rows_(rows), cols_(cols), stride_(stride), owned_(std::move(owned)) {}
-    explicit Embedder(std::shared_ptr<const KnnGraph<T>> graph)
-        : source_(Source::knn), data_(nullptr), rows_(0), cols_(0), stride_(0), graph_(std::move(graph)) {}
-    Embedder(std::shared_ptr<const Csr<T>> P, PrecomputedAffinities how)
-        : source_(Source::affinities), data_(nullptr), rows_(0), cols_(0), stride_(0), P_(std::move(P)), how_(how) {}
+    explicit Embedder(input_type input, Slots slots = {}, Options options = {})
+        : input_(std::move(input)), slots_(std::move(slots)), options_(options) {}
 
     // ---- values -----------------------------------------------------------------------------
     /// Perplexity of the affinities (default 30); needs an affinity policy with a perplexity.
     Embedder& perplexity(double p) {
+        static_assert(computes_p, "perplexity() does not apply to embed_affinities(): P is given, so no "
+                                  "affinities are computed (say how P is taken with PrecomputedAffinities)");
         static_assert(traits::has_perplexity<Affinity>::value, "this affinity policy has no perplexity");
-        affinity_.perplexity = p;
+        std::get<detail::affinity_slot>(slots_).perplexity = p;
         return *this;
     }
     Embedder& iterations(int n) { options_.iterations = n; return *this; }
@@ -76,46 +123,50 @@ public:
     const Options& options() const noexcept { return options_; }
 
     // ---- policies ---------------------------------------------------------------------------
+    /// The neighbour search (embed(X) only).
     template <class N>
-    Embedder<Dims, T, N, Affinity, Init, Repulsion, Optimizer, Metric> neighbors(N n) const {
-        return rebind(std::move(n), affinity_, init_, repulsion_, optimizer_, metric_);
+    auto neighbors(N n) const {
+        static_assert(searches, "neighbors() applies only to embed(X): from distances, a kNN graph or "
+                                "affinities no neighbour search runs");
+        return with<detail::neighbors_slot>(std::move(n));
     }
+    /// The affinity policy (not for embed_affinities(), whose P is given).
     template <class A>
-    Embedder<Dims, T, Neighbors, A, Init, Repulsion, Optimizer, Metric> affinity(A a) const {
-        return rebind(neighbors_, std::move(a), init_, repulsion_, optimizer_, metric_);
+    auto affinity(A a) const {
+        static_assert(computes_p, "affinity() does not apply to embed_affinities(): P is given, so no "
+                                  "affinities are computed (say how P is taken with PrecomputedAffinities)");
+        return with<detail::affinity_slot>(std::move(a));
     }
     template <class I>
-    Embedder<Dims, T, Neighbors, Affinity, I, Repulsion, Optimizer, Metric> init(I i) const {
-        return rebind(neighbors_, affinity_, std::move(i), repulsion_, optimizer_, metric_);
-    }
+    auto init(I i) const { return with<detail::init_slot>(std::move(i)); }
     template <class R>
-    Embedder<Dims, T, Neighbors, Affinity, Init, R, Optimizer, Metric> repulsion(R r) const {
-        return rebind(neighbors_, affinity_, init_, std::move(r), optimizer_, metric_);
-    }
+    auto repulsion(R r) const { return with<detail::repulsion_slot>(std::move(r)); }
     template <class O>
-    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, O, Metric> optimizer(O o) const {
-        return rebind(neighbors_, affinity_, init_, repulsion_, std::move(o), metric_);
-    }
-    /// Distance metric of the neighbour search (tsne::Euclidean, tsne::Cosine, or your own).
+    auto optimizer(O o) const { return with<detail::optimizer_slot>(std::move(o)); }
+    /// Distance metric of the neighbour search (tsne::Euclidean, tsne::Cosine, or your own;
+    /// embed(X) only).
     template <class M>
-    Embedder<Dims, T, Neighbors, Affinity, Init, Repulsion, Optimizer, M> metric(M m) const {
-        return rebind(neighbors_, affinity_, init_, repulsion_, optimizer_, std::move(m));
+    auto metric(M m) const {
+        static_assert(searches, "metric() applies only to embed(X): distances, a kNN graph or affinities "
+                                "are already measured, so no metric is used");
+        return with<detail::metric_slot>(std::move(m));
     }
 
     // ---- run --------------------------------------------------------------------------------
     /// Builds P and the initial embedding; optimise with run.optimize(...).
     run_type prepare() const {
-        switch (source_) {
-            case Source::distances:
-                return tsne::prepare_from_distances<Dims, T>(view(), options_, affinity_, init_, repulsion_, optimizer_);
-            case Source::knn:
-                return tsne::prepare_from_knn<Dims, T>(*graph_, options_, affinity_, init_, repulsion_, optimizer_);
-            case Source::affinities:
-                return tsne::prepare_from_affinities<Dims, T>(*P_, options_, how_, init_, repulsion_, optimizer_);
-            case Source::data:
-            default:
-                return tsne::prepare<Dims, T>(view(), options_, neighbors_, affinity_, init_, repulsion_, optimizer_,
-                                              metric_);
+        const auto& [neighbors, affinity, init, repulsion, optimizer, metric] = slots_;
+        if constexpr (S == Source::distances) {
+            (void)neighbors, (void)metric;
+            return tsne::prepare_from_distances<Dims, T>(view(), options_, affinity, init, repulsion, optimizer);
+        } else if constexpr (S == Source::knn) {
+            (void)neighbors, (void)metric;
+            return tsne::prepare_from_knn<Dims, T>(*input_, options_, affinity, init, repulsion, optimizer);
+        } else if constexpr (S == Source::affinities) {
+            (void)neighbors, (void)affinity, (void)metric;
+            return tsne::prepare_from_affinities<Dims, T>(*input_.P, options_, input_.how, init, repulsion, optimizer);
+        } else {
+            return tsne::prepare<Dims, T>(view(), options_, neighbors, affinity, init, repulsion, optimizer, metric);
         }
     }
     /// prepare() + the standard schedule (Options); returns the N x Dims embedding.
@@ -126,47 +177,30 @@ public:
         return run.embedding();
     }
 
-    std::shared_ptr<const RowMatrix<T>> owned_input() const { return owned_; }
-    Source source() const noexcept { return source_; }
+    static constexpr Source source() noexcept { return S; }
 
+    /// The matrix embedded (embed(X), embed_distances(D)): a view of the caller's, or of the copy.
     MatrixRef<T> view() const {
-        return Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>(data_, rows_, cols_, Eigen::OuterStride<>(stride_));
+        static_assert(S == Source::data || S == Source::distances, "view() is the matrix of embed(X) or embed_distances(D)");
+        return input_.view();
+    }
+    /// The builder's own copy of the matrix (null when the caller's is viewed).
+    std::shared_ptr<const RowMatrix<T>> owned_input() const {
+        static_assert(S == Source::data || S == Source::distances,
+                      "owned_input() is the matrix of embed(X) or embed_distances(D)");
+        return input_.owned;
     }
 
 private:
-    template <int, class, class, class, class, class, class, class>
-    friend class Embedder;
-
-    template <class N, class A, class I, class R, class O, class M>
-    Embedder<Dims, T, N, A, I, R, O, M> rebind(N n, A a, I i, R r, O o, M m) const {
-        Embedder<Dims, T, N, A, I, R, O, M> e(data_, rows_, cols_, stride_, owned_, source_);
-        e.graph_ = graph_;
-        e.P_ = P_;
-        e.how_ = how_;
-        e.metric_ = std::move(m);
-        e.options_ = options_;
-        e.neighbors_ = std::move(n);
-        e.affinity_ = std::move(a);
-        e.init_ = std::move(i);
-        e.repulsion_ = std::move(r);
-        e.optimizer_ = std::move(o);
-        return e;
+    template <std::size_t I, class V>
+    auto with(V v) const {
+        auto slots = detail::with_slot<I>(slots_, std::move(v), std::make_index_sequence<std::tuple_size_v<Slots>>{});
+        return Embedder<Dims, T, S, decltype(slots)>(input_, std::move(slots), options_);
     }
 
-    Source source_;
-    const T* data_;
-    Eigen::Index rows_, cols_, stride_;
-    std::shared_ptr<const RowMatrix<T>> owned_;
-    std::shared_ptr<const KnnGraph<T>> graph_;
-    std::shared_ptr<const Csr<T>> P_;
-    PrecomputedAffinities how_{};
-    Metric metric_{};
-    Options options_{};
-    Neighbors neighbors_{};
-    Affinity affinity_{};
-    Init init_{};
-    Repulsion repulsion_{};
-    Optimizer optimizer_{};
+    input_type input_;
+    Slots slots_;
+    Options options_;
 };
 
 /// Starts a fluent embedding of X (points as rows, float or double) into Dims dimensions.
@@ -175,8 +209,7 @@ template <int Dims, class Derived>
 auto embed(const Eigen::DenseBase<Derived>& X) {
     using T = typename Derived::Scalar;
     static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
-    const detail::Held<T> h = detail::hold(X);
-    return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
+    return Embedder<Dims, T>(detail::hold(X));
 }
 
 /// Temporaries are moved into the builder, so `auto b = embed<2>(make_data());` is safe; other
@@ -187,16 +220,15 @@ template <int Dims, class X,
 auto embed(X&& x) {
     using T = typename std::remove_cv_t<X>::Scalar;
     static_assert(is_real_v<T>, "tsne::embed: X must hold float or double");
-    const detail::Held<T> h = detail::hold(std::forward<X>(x));
-    return Embedder<Dims, T>(h.data, h.rows, h.cols, h.stride, h.owned);
+    return Embedder<Dims, T>(detail::hold(std::forward<X>(x)));
 }
 
 /// Raw row-major data: n points of d features, rows `stride` elements apart (default d). Not copied.
 template <int Dims, class T>
 Embedder<Dims, T> embed(const T* data, std::size_t n, std::size_t d, std::size_t stride = 0) {
     if (data == nullptr && n * d != 0) detail::fail("X: null data pointer for ", n, " x ", d, " points");
-    return Embedder<Dims, T>(data, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d),
-                             static_cast<Eigen::Index>(stride ? stride : d));
+    return Embedder<Dims, T>(detail::Held<T>{data, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d),
+                                             static_cast<Eigen::Index>(stride ? stride : d), nullptr});
 }
 
 /// Embeds from a full N×N distance matrix (finite, >= 0; diagonal ignored). Viewed like embed()
@@ -204,21 +236,21 @@ Embedder<Dims, T> embed(const T* data, std::size_t n, std::size_t d, std::size_t
 template <int Dims, class X, std::enable_if_t<detail::is_eigen_dense_v<std::remove_cv_t<std::remove_reference_t<X>>>, int> = 0>
 auto embed_distances(X&& D) {
     using T = typename std::remove_cv_t<std::remove_reference_t<X>>::Scalar;
-    auto e = embed<Dims>(std::forward<X>(D));
-    return Embedder<Dims, T>(e.view().data(), e.view().rows(), e.view().cols(), e.view().outerStride(),
-                             e.owned_input(), Source::distances);
+    static_assert(is_real_v<T>, "tsne::embed_distances: D must hold float or double");
+    return Embedder<Dims, T, Source::distances>(detail::hold(std::forward<X>(D)));
 }
 
 /// Embeds from a kNN graph (copied): any k at least what the affinities need (3·perplexity).
 template <int Dims, class T>
-Embedder<Dims, T> embed_knn(KnnGraph<T> graph) {
-    return Embedder<Dims, T>(std::make_shared<const KnnGraph<T>>(std::move(graph)));
+Embedder<Dims, T, Source::knn> embed_knn(KnnGraph<T> graph) {
+    return Embedder<Dims, T, Source::knn>(std::make_shared<const KnnGraph<T>>(std::move(graph)));
 }
 
 /// Embeds from a ready sparse affinity matrix P (copied), symmetrised/normalised as `how` says.
 template <int Dims, class T>
-Embedder<Dims, T> embed_affinities(Csr<T> P, PrecomputedAffinities how = {}) {
-    return Embedder<Dims, T>(std::make_shared<const Csr<T>>(std::move(P)), how);
+Embedder<Dims, T, Source::affinities> embed_affinities(Csr<T> P, PrecomputedAffinities how = {}) {
+    return Embedder<Dims, T, Source::affinities>(
+        detail::HeldAffinities<T>{std::make_shared<const Csr<T>>(std::move(P)), how});
 }
 
 }  // namespace tsne

@@ -28,7 +28,7 @@
 #include "init/pca.hpp"
 #include "init/random.hpp"
 #include "neighbors/brute_force.hpp"
-#include "neighbors/ivf.hpp"
+#include "neighbors/auto.hpp"
 #include "neighbors/metric.hpp"
 #include "optimizer/momentum_gains.hpp"
 #include "detail/binary_io.hpp"

@@ -123,20 +123,10 @@ public:
         const std::size_t need = o_.init == TransformInit::median && !Y0 ? std::max(k_, k_init) : k_;
         if (graph.k < need)
             detail::fail("reference neighbours: the graph has ", graph.k, " per new point, ", need, " are needed");
-        if (graph.index.size() != detail::checked_mul(m, graph.k, "reference neighbours") ||
-            graph.distance.size() != m * graph.k)
-            detail::fail("reference neighbours: ", graph.index.size(), " indices and ", graph.distance.size(),
-                         " distances for n x k = ", m, " x ", graph.k);
+        detail::check_knn_graph(graph, {"reference neighbours", n_ref, "N_reference"});
         if (o_.perplexity > static_cast<double>(k_))
             detail::fail("perplexity ", o_.perplexity, " is too large for N_reference = ", n_ref,
                          " points: it must be at most ", k_);
-        for (std::size_t e = 0; e < graph.index.size(); ++e) {
-            if (graph.index[e] >= n_ref)
-                detail::fail("reference neighbours: index ", graph.index[e], " out of range for N_reference = ", n_ref);
-            if (!(graph.distance[e] >= T(0)) || !std::isfinite(static_cast<double>(graph.distance[e])))
-                detail::fail("reference neighbours: distance ", graph.distance[e], " of new point ", e / graph.k,
-                             " must be finite and >= 0");
-        }
         Yref_ = Embedding<T, Dims>(n_ref);
         Yref_.assign(Y_ref);
         affinities(graph);

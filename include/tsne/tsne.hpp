@@ -20,6 +20,7 @@
 #include "neighbors/brute_force.hpp"
 #include "neighbors/vp_tree.hpp"
 #include "neighbors/ivf.hpp"
+#include "neighbors/auto.hpp"
 #include "affinity/csr.hpp"
 #include "affinity/symmetrize.hpp"
 #include "affinity/perplexity.hpp"

@@ -150,12 +150,7 @@ struct Perplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         check(g.n);
         const std::size_t n = g.n, k = g.k;
-        for (std::size_t e = 0; e < n * k; ++e) {
-            if (!std::isfinite(static_cast<double>(g.distance[e])) || g.distance[e] < T(0))
-                detail::fail("neighbour distances must be finite and >= 0; got ", g.distance[e], " at point ",
-                             e / k, " (rescale the data if its magnitude is extreme)");
-            if (g.index[e] >= n) detail::fail("neighbour index ", g.index[e], " out of range for N = ", n);
-        }
+        detail::check_knn_graph(g, {"neighbour graph", n});
         std::vector<unsigned char> ok(n);
         std::vector<double> sigma(n);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
@@ -208,6 +203,7 @@ struct MultiscalePerplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         for (double p : perplexities) scale(p).check(g.n);
         const std::size_t n = g.n, k = g.k;
+        detail::check_knn_graph(g, {"neighbour graph", n});
         std::vector<std::size_t> missed(n, 0);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
             std::vector<double> d2(k), w(k), acc(k);

@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <numeric>
 #include <vector>
 
 #include "../detail/types.hpp"
@@ -17,6 +16,7 @@
 #include "../neighbors/knn_graph.hpp"
 #include "../parallel/parallel_for.hpp"
 #include "csr.hpp"
+#include "symmetrize.hpp"
 
 namespace tsne {
 
@@ -58,29 +58,14 @@ KnnGraph<T> checked_knn(const KnnGraph<T>& in, std::size_t k) {
     if (n < 2) detail::fail("kNN graph: need at least 2 points, got ", n);
     if (n > detail::max_points) detail::fail("kNN graph: ", n, " points is more than the supported ", detail::max_points);
     if (in.k == 0) detail::fail("kNN graph: k must be >= 1, got 0");
-    if (in.index.size() != detail::checked_mul(n, in.k, "kNN graph") || in.distance.size() != n * in.k)
-        detail::fail("kNN graph: expected ", n, " x ", in.k, " = ", n * in.k, " indices and distances, got ",
-                     in.index.size(), " and ", in.distance.size());
+    detail::check_knn_graph(in, {"kNN graph", n, "N", "distances", true, true});
     if (in.k < k)
         detail::fail("kNN graph has ", in.k, " neighbours per point but the affinities need ", k,
                      " (perplexity p needs min(N-1, 3p)); lower the perplexity or give more neighbours");
     auto g = KnnGraph<T>::allocate(n, k);
     std::vector<std::pair<T, std::uint32_t>> row(in.k);
-    std::vector<std::uint32_t> ids(in.k);
     for (std::size_t i = 0; i < n; ++i) {
-        for (std::size_t m = 0; m < in.k; ++m) {
-            const std::uint32_t j = in.index[i * in.k + m];
-            const T d = in.distance[i * in.k + m];
-            if (j >= n) detail::fail("kNN graph: point ", i, " has neighbour index ", j, ", out of range for N = ", n);
-            if (j == i) detail::fail("kNN graph: point ", i, " lists itself as a neighbour");
-            if (!std::isfinite(d) || d < T(0))
-                detail::fail("kNN graph: point ", i, " has neighbour distance ", d, "; distances must be finite and >= 0");
-            row[m] = {d, j};
-            ids[m] = j;
-        }
-        std::sort(ids.begin(), ids.end());
-        if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
-            detail::fail("kNN graph: point ", i, " lists neighbour ", *std::adjacent_find(ids.begin(), ids.end()), " twice");
+        for (std::size_t m = 0; m < in.k; ++m) row[m] = {in.distance[i * in.k + m], in.index[i * in.k + m]};
         std::sort(row.begin(), row.end());
         for (std::size_t m = 0; m < k; ++m) {
             g.index[i * k + m] = row[m].second;
@@ -149,51 +134,16 @@ struct PrecomputedAffinities {
         // (a sum of 1e-40 in float gave a scale of inf, and P = inf or NaN).
         const double denom = normalize ? sum : 1.0;
         if (symmetrize) {
-            // Entries of P and Pᵀ as (row, col, value/2), merged per row.
-            std::vector<std::uint32_t> idx;
-            std::vector<T> val;
-            std::vector<std::size_t> cnt(n + 1, 0);
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
-                    ++cnt[i + 1];
-                    ++cnt[in.col[e] + 1];
-                }
-            for (std::size_t i = 0; i < n; ++i) cnt[i + 1] += cnt[i];
-            std::vector<std::size_t> fill(cnt.begin(), cnt.end() - 1);
-            std::vector<std::uint32_t> c(cnt[n]);
-            std::vector<T> v(cnt[n]);
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t e = in.row_ptr[i]; e < in.row_ptr[i + 1]; ++e) {
-                    const T h = static_cast<T>(static_cast<double>(in.val[e]) / denom / 2);
-                    c[fill[i]] = in.col[e];
-                    v[fill[i]++] = h;
-                    c[fill[in.col[e]]] = static_cast<std::uint32_t>(i);
-                    v[fill[in.col[e]]++] = h;
-                }
-            Csr<T>& P = out.P;
-            P.n = n;
-            P.row_ptr.assign(n + 1, 0);
-            for (std::size_t i = 0; i < n; ++i) {
-                std::vector<std::size_t> ord(cnt[i + 1] - cnt[i]);
-                std::iota(ord.begin(), ord.end(), cnt[i]);
-                std::sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) {
-                    return c[a] != c[b] ? c[a] < c[b] : v[a] < v[b];
-                });
-                for (std::size_t o : ord) {
-                    if (P.col.size() > P.row_ptr[i] && P.col.back() == c[o]) P.val.back() += v[o];
-                    else {
-                        P.col.push_back(c[o]);
-                        P.val.push_back(v[o]);
-                    }
-                }
-                P.row_ptr[i + 1] = P.col.size();
-            }
+            // Halves of P and Pᵀ, merged per row (zeros the user gave are kept, as given).
+            out.P = detail::merge_with_transpose<T>(
+                n, [&in](std::size_t i) { return in.row_ptr[i]; }, in.col.data(),
+                [&in, denom](std::size_t e) { return static_cast<T>(static_cast<double>(in.val[e]) / denom / 2); },
+                [](T v) { return v; }, false, ex, [] {});
         } else {
             out.P = in;
             if (normalize)
                 for (T& x : out.P.val) x = static_cast<T>(static_cast<double>(x) / denom);
         }
-        (void)ex;
         out.diagnostics.neighbors = 0;
         return out;
     }

@@ -8,35 +8,42 @@
 
 #include "../detail/types.hpp"
 #include "../error.hpp"
+#include "../neighbors/knn_graph.hpp"
 #include "csr.hpp"
 
 namespace tsne {
 
 namespace detail {
-inline void check_conditionals(std::size_t n, std::size_t k, std::size_t n_idx, std::size_t n_cond) {
-    if (n_idx != checked_mul(n, k, "symmetrize") || n_cond != n * k)
-        fail("symmetrize: expected N x k = ", n, " x ", k, " = ", n * k, " indices and weights, got ", n_idx, " and ",
-             n_cond);
+/// idx and cond must be n rows of k, every index below n (the weights are not checked).
+template <class T>
+void check_conditionals(std::size_t n, std::size_t k, const std::vector<std::uint32_t>& idx,
+                        const std::vector<T>& cond) {
+    check_knn_arrays(n, k, idx, cond, {"symmetrize", n, "N", "weights", false});
 }
 
-/// Shared body of both symmetrize overloads; `release()` is called as soon as idx and cond have
-/// been read (the rvalue overload frees them there).
+/// P + Pᵀ, merged per row, for P given as rows of (column, value) entries: row i's entries are
+/// e in [first(i), first(i + 1)), columns idx[e] (all below n), values value(e). Shared by both
+/// symmetrize overloads and by PrecomputedAffinities. Each merged entry is passed through
+/// finish(v); exact zeros after it are dropped when drop_zeros. `release()` is called as soon as
+/// idx and the values have been read (the rvalue symmetrize frees them there).
 ///
-/// Memory (B = bytes, e = N·k entries): the pairs buffer holds every entry of P_cond and of its
+/// Deterministic whatever the threads: a row's entries are sorted by (column, value) before the
+/// merge, so each sum has the same terms in the same order.
+///
+/// Memory (B = bytes, e = entries of P): the pairs buffer holds every entry of P and of its
 /// transpose, 2e·(4 + sizeof(T)); after sorting and merging each row in place, the rows are
-/// compacted to one prefix of the same buffer, which becomes P (trimmed one array at a time). So P is
-/// built in place: the peak is idx + cond + the pairs buffer (2,160 B/point at k = 90, float, with
-/// cond written over the graph's distances), never the pairs buffer and a second copy of P.
-template <class T, class Exec, class Release>
-Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, const T* cond, Exec& ex,
-                       Release release) {
+/// compacted to one prefix of the same buffer, which becomes the result (trimmed one array at a
+/// time). So the result is built in place: the peak is the input + the pairs buffer (2,160 B/point
+/// at k = 90, float, with the conditionals written over the graph's distances), never the pairs
+/// buffer and a second copy of the result.
+template <class T, class First, class Value, class Finish, class Exec, class Release>
+Csr<T> merge_with_transpose(std::size_t n, First first, const std::uint32_t* idx, Value value, Finish finish,
+                            bool drop_zeros, Exec& ex, Release release) {
     std::vector<std::size_t> start(n + 1, 0);  // first counts, then row starts
     for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t m = 0; m < k; ++m) {
-            const std::uint32_t j = idx[i * k + m];
-            if (j >= n) fail("symmetrize: neighbour index ", j, " of point ", i, " is out of range for N = ", n);
+        for (std::size_t e = first(i); e < first(i + 1); ++e) {
             ++start[i + 1];
-            ++start[j + 1];
+            ++start[idx[e] + 1];
         }
     for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
     std::vector<std::uint32_t> tcol(start[n]);
@@ -44,9 +51,9 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
     {
         std::vector<std::size_t> fillp(start.begin(), start.end() - 1);
         for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t m = 0; m < k; ++m) {
-                const std::uint32_t j = idx[i * k + m];
-                const T v = cond[i * k + m];
+            for (std::size_t e = first(i); e < first(i + 1); ++e) {
+                const std::uint32_t j = idx[e];
+                const T v = value(e);
                 tcol[fillp[i]] = j;
                 tval[fillp[i]++] = v;
                 tcol[fillp[j]] = static_cast<std::uint32_t>(i);
@@ -54,9 +61,8 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
             }
     }
     release();
-    // Sort each row by column, merge duplicates (at most two terms each: p_{j|i} and p_{i|j}).
+    // Sort each row by column, merge duplicates (at most two terms each: p_ij and p_ji).
     std::vector<std::size_t> unique(n, 0);
-    const T scale = T(1) / (T(2) * static_cast<T>(n));
     ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
         std::vector<std::size_t> order;
         std::vector<std::uint32_t> c2;
@@ -77,10 +83,10 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
                     v2.push_back(tval[s + o]);
                 }
             }
-            std::size_t kept = 0;  // exact zeros (weights that underflowed) carry nothing: dropped
+            std::size_t kept = 0;
             for (std::size_t m = 0; m < c2.size(); ++m) {
-                const T v = v2[m] * scale;
-                if (!(v > T(0))) continue;
+                const T v = finish(v2[m]);
+                if (drop_zeros && !(v > T(0))) continue;
                 tcol[s + kept] = c2[m];
                 tval[s + kept++] = v;
             }
@@ -112,6 +118,17 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
     std::vector<T>().swap(tval);
     return P;
 }
+
+/// (P_cond + P_condᵀ) / (2n) from n rows of k conditionals; exact zeros (weights that
+/// underflowed) carry nothing and are dropped.
+template <class T, class Exec, class Release>
+Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, const T* cond, Exec& ex,
+                       Release release) {
+    const T scale = T(1) / (T(2) * static_cast<T>(n));
+    return merge_with_transpose<T>(
+        n, [k](std::size_t i) { return i * k; }, idx, [cond](std::size_t e) { return cond[e]; },
+        [scale](T v) { return v * scale; }, true, ex, release);
+}
 }  // namespace detail
 
 /// cond holds n rows of k conditional probabilities p_{j|i} (row i's column indices in idx).
@@ -120,7 +137,7 @@ Csr<T> symmetrize_into(std::size_t n, std::size_t k, const std::uint32_t* idx, c
 template <class T, class Exec>
 Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>& idx, const std::vector<T>& cond,
                   Exec& ex) {
-    detail::check_conditionals(n, k, idx.size(), cond.size());
+    detail::check_conditionals(n, k, idx, cond);
     return detail::symmetrize_into(n, k, idx.data(), cond.data(), ex, [] {});
 }
 
@@ -128,7 +145,7 @@ Csr<T> symmetrize(std::size_t n, std::size_t k, const std::vector<std::uint32_t>
 /// sorted and compacted (lower peak memory). Identical result.
 template <class T, class Exec>
 Csr<T> symmetrize(std::size_t n, std::size_t k, std::vector<std::uint32_t>&& idx, std::vector<T>&& cond, Exec& ex) {
-    detail::check_conditionals(n, k, idx.size(), cond.size());
+    detail::check_conditionals(n, k, idx, cond);
     std::vector<std::uint32_t> own_idx = std::move(idx);
     std::vector<T> own_cond = std::move(cond);
     return detail::symmetrize_into(n, k, own_idx.data(), own_cond.data(), ex, [&] {

@@ -95,18 +95,24 @@ private:
 /// k best by exact distance are taken from k + margin GEMM candidates.
 inline std::size_t rerank_margin(std::size_t k) { return 16 + k / 8; }
 
-/// Recomputes the kept candidates' distances exactly, sorts them and writes the k best as row i
-/// of the graph with the metric's distances.
+/// Recomputes the kept candidates' distances to searched row i exactly, sorts them and writes the
+/// k best as row `row` of the graph (row i unless the searched rows are offset) with the metric's
+/// distances.
 template <class T, class Metric>
-void finish_row(const SearchData<T>& data, const Metric& metric, std::size_t i, KBest<T>& best, KnnGraph<T>& g) {
+void finish_row(const SearchData<T>& data, const Metric& metric, std::size_t i, KBest<T>& best, KnnGraph<T>& g,
+                std::size_t row) {
     auto& h = best.items();
     for (auto& c : h) c.first = data.exact_sq(i, c.second);
     std::sort(h.begin(), h.end());
     TSNE_ASSERT(h.size() >= g.k);
     for (std::size_t m = 0; m < g.k; ++m) {
-        g.index[i * g.k + m] = h[m].second;
-        g.distance[i * g.k + m] = metric.from_euclidean(std::sqrt(h[m].first) * data.unscale);
+        g.index[row * g.k + m] = h[m].second;
+        g.distance[row * g.k + m] = metric.from_euclidean(std::sqrt(h[m].first) * data.unscale);
     }
+}
+template <class T, class Metric>
+void finish_row(const SearchData<T>& data, const Metric& metric, std::size_t i, KBest<T>& best, KnnGraph<T>& g) {
+    finish_row(data, metric, i, best, g, i);
 }
 
 /// Squared distances of queries (rows qi) to candidates (rows ci) by one GEMM, pushed into the

@@ -28,7 +28,6 @@
 #include "../parallel/parallel_for.hpp"
 #include "brute_force.hpp"
 #include "detail.hpp"
-#include "vp_tree.hpp"
 
 namespace tsne {
 
@@ -54,29 +53,66 @@ struct IVF {
         detail::check_k(k, n);
         if (probes == 0) detail::fail("IVF probes must be >= 1, got 0");
         const detail::SearchData<T> data(X, metric);
-        const Eigen::Index D = data.X.cols();
         std::size_t C = clusters ? clusters : static_cast<std::size_t>(2.0 * std::sqrt(static_cast<double>(n)));
         C = std::max<std::size_t>(1, std::min(C, n));
         const std::size_t P = std::min(probes, C);
+        Partition<T> part = train(data, C, P, ex);
+        const Lists lists = inverted_lists(part.assign, C);
+        auto g = search(data, metric, part, lists, k, ex);
+        for (int r = 0; r < refine; ++r) refine_pass(data, metric, std::min(refine_width, k), g, ex);
+        return g;
+    }
 
-        // ---- k-means --------------------------------------------------------------------------
-        RowMatrix<T> cent(static_cast<Eigen::Index>(C), D);
-        {
-            std::vector<std::uint32_t> perm(n);
-            std::iota(perm.begin(), perm.end(), 0u);
-            detail::Rng rng(seed);
-            for (std::size_t c = 0; c < C; ++c) {  // partial Fisher-Yates: C distinct seeds
-                const std::size_t r = c + static_cast<std::size_t>(rng.uniform() * static_cast<double>(n - c));
-                std::swap(perm[c], perm[std::min(r, n - 1)]);
-                cent.row(static_cast<Eigen::Index>(c)) = data.X.row(perm[c]);
-            }
+private:
+    /// The k-means result: centroids, each point's cluster and its P nearest centroids (probe
+    /// lists, nearest first).
+    template <class T>
+    struct Partition {
+        RowMatrix<T> cent;
+        std::size_t probes = 0;
+        std::vector<std::uint32_t> assign, probe;
+    };
+    /// Each cluster's members, in point order: members[start[c], start[c + 1]).
+    struct Lists {
+        std::vector<std::size_t> start;
+        std::vector<std::uint32_t> members;
+    };
+
+    /// C distinct data points as the first centroids (a partial Fisher-Yates shuffle from `seed`).
+    template <class T>
+    RowMatrix<T> seed_centroids(const detail::SearchData<T>& data, std::size_t C) const {
+        const std::size_t n = static_cast<std::size_t>(data.X.rows());
+        RowMatrix<T> cent(static_cast<Eigen::Index>(C), data.X.cols());
+        std::vector<std::uint32_t> perm(n);
+        std::iota(perm.begin(), perm.end(), 0u);
+        detail::Rng rng(seed);
+        for (std::size_t c = 0; c < C; ++c) {
+            const std::size_t r = c + static_cast<std::size_t>(rng.uniform() * static_cast<double>(n - c));
+            std::swap(perm[c], perm[std::min(r, n - 1)]);
+            cent.row(static_cast<Eigen::Index>(c)) = data.X.row(perm[c]);
         }
+        return cent;
+    }
+
+    /// Step 1: `kmeans_iterations` Lloyd rounds, then one more assignment that also notes each
+    /// point's P nearest centroids.
+    template <class T, class Exec>
+    Partition<T> train(const detail::SearchData<T>& data, std::size_t C, std::size_t P, Exec& ex) const {
+        const std::size_t n = static_cast<std::size_t>(data.X.rows());
+        const Eigen::Index D = data.X.cols();
+        Partition<T> part;
+        part.cent = seed_centroids(data, C);
+        part.probes = P;
+        RowMatrix<T>& cent = part.cent;
         // Blocks of 2,048 points; the k-means sums are kept per group of consecutive blocks (at most
         // 64 groups, reduced in group order: thread-count independent), so they take at most
-        // 64·C·D doubles, not one copy per block (which grew as N^1.5: 391 MB at 1M points).
+        // 64·C·D doubles, not one copy per block (which grows as N^1.5).
         const std::size_t block = 2048, n_blocks = (n + block - 1) / block;
         const std::size_t per_group = (n_blocks + 63) / 64, n_groups = (n_blocks + per_group - 1) / per_group;
-        std::vector<std::uint32_t> assign(n), probe(n * P);
+        part.assign.resize(n);
+        part.probe.resize(n * P);
+        std::vector<std::uint32_t>& assign = part.assign;
+        std::vector<std::uint32_t>& probe = part.probe;
         std::vector<double> sums;
         std::vector<std::size_t> counts;
         for (int it = 0; it <= kmeans_iterations; ++it) {
@@ -133,20 +169,30 @@ struct IVF {
                 if (cnt) cent.row(static_cast<Eigen::Index>(c)) = (s / static_cast<double>(cnt)).template cast<T>().transpose();
             }
         }
-        std::vector<double>().swap(sums);  // not needed by the search
-        std::vector<std::size_t>().swap(counts);
+        return part;
+    }
 
-        // ---- inverted lists ---------------------------------------------------------------------
-        std::vector<std::size_t> start(C + 1, 0);
-        for (std::size_t i = 0; i < n; ++i) ++start[assign[i] + 1];
-        for (std::size_t c = 0; c < C; ++c) start[c + 1] += start[c];
-        std::vector<std::uint32_t> members(n);
-        {
-            std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-            for (std::size_t i = 0; i < n; ++i) members[fill[assign[i]]++] = static_cast<std::uint32_t>(i);
-        }
+    /// Step 2: the inverted lists, by counting sort of the assignments.
+    static Lists inverted_lists(const std::vector<std::uint32_t>& assign, std::size_t C) {
+        const std::size_t n = assign.size();
+        Lists l;
+        l.start.assign(C + 1, 0);
+        for (std::size_t i = 0; i < n; ++i) ++l.start[assign[i] + 1];
+        for (std::size_t c = 0; c < C; ++c) l.start[c + 1] += l.start[c];
+        l.members.resize(n);
+        std::vector<std::size_t> fill(l.start.begin(), l.start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) l.members[fill[assign[i]]++] = static_cast<std::uint32_t>(i);
+        return l;
+    }
 
-        // ---- search: one task per cluster --------------------------------------------------------
+    /// Step 3, one task per cluster: its members are the queries, the members of every cluster any
+    /// of them probes are the candidates (nearest probed cluster first), searched by GEMM blocks.
+    template <class T, class Metric, class Exec>
+    KnnGraph<T> search(const detail::SearchData<T>& data, const Metric& metric, const Partition<T>& part,
+                       const Lists& lists, std::size_t k, Exec& ex) const {
+        const std::size_t n = static_cast<std::size_t>(data.X.rows()), C = lists.start.size() - 1, P = part.probes;
+        const std::vector<std::size_t>& start = lists.start;
+        const std::vector<std::uint32_t>& members = lists.members;
         auto g = KnnGraph<T>::allocate(n, k);
         const std::size_t chunk = 4096;
         ex.parallel_for(C, 1, [&](std::size_t c0, std::size_t c1) {
@@ -161,13 +207,14 @@ struct IVF {
                 if (nq == 0) continue;
                 std::fill(mark.begin(), mark.end(), 0);
                 for (std::size_t a = 0; a < nq; ++a)
-                    for (std::size_t p = 0; p < P; ++p) mark[probe[q[a] * P + p]] = 1;
+                    for (std::size_t p = 0; p < P; ++p) mark[part.probe[q[a] * P + p]] = 1;
                 // Candidates from the nearest probed cluster first (own cluster at distance 0): the
                 // heaps' bounds tighten early, so few later candidates reach a heap.
                 order.clear();
                 for (std::size_t cc = 0; cc < C; ++cc)
                     if (mark[cc])
-                        order.push_back({(cent.row(static_cast<Eigen::Index>(cc)) - cent.row(static_cast<Eigen::Index>(c)))
+                        order.push_back({(part.cent.row(static_cast<Eigen::Index>(cc)) -
+                                          part.cent.row(static_cast<Eigen::Index>(c)))
                                              .squaredNorm(),
                                          static_cast<std::uint32_t>(cc)});
                 std::sort(order.begin(), order.end());
@@ -189,65 +236,45 @@ struct IVF {
                 }
             }
         });
-
-        // ---- refinement: neighbours of neighbours (pull; reads a snapshot) ----------------------
-        const std::size_t w = std::min(refine_width, k);
-        for (int r = 0; r < refine; ++r) {
-            const KnnGraph<T> old = g;
-            ex.parallel_for(n, 256, [&](std::size_t b, std::size_t e) {
-                detail::KBest<T> h(k);
-                std::vector<std::uint32_t> seen;
-                for (std::size_t i = b; i < e; ++i) {
-                    h.reset(k);
-                    seen.assign(old.neighbors(i), old.neighbors(i) + k);
-                    for (std::size_t m = 0; m < k; ++m) h.push(data.exact_sq(i, seen[m]), seen[m]);
-                    std::sort(seen.begin(), seen.end());
-                    const std::size_t base = seen.size();
-                    for (std::size_t m = 0; m < w; ++m) {
-                        const std::uint32_t j = old.neighbors(i)[m];
-                        for (std::size_t l = 0; l < w; ++l) {
-                            const std::uint32_t c = old.neighbors(j)[l];
-                            if (c == i) continue;
-                            seen.push_back(c);
-                        }
-                    }
-                    std::sort(seen.begin() + static_cast<std::ptrdiff_t>(base), seen.end());
-                    for (std::size_t s = base; s < seen.size(); ++s) {
-                        const std::uint32_t c = seen[s];
-                        if ((s > base && seen[s - 1] == c) ||
-                            std::binary_search(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(base), c))
-                            continue;
-                        const T d2 = data.exact_sq(i, c);
-                        if (d2 <= h.bound()) h.push(d2, c);
-                    }
-                    detail::finish_row(data, metric, i, h, g);
-                }
-            });
-        }
         return g;
     }
-};
 
-/// Picks the search by N and D: a VP-tree (exact) for low dimensions, exact brute force up to
-/// `exact_max_points`, IVF (approximate) above. Each choice is overridable by passing that policy.
-struct AutoNeighbors {
-    std::size_t vp_max_dims = 8;            ///< at or below this many features: VPTree (exact)
-    std::size_t exact_max_points = 10000;   ///< otherwise, at or below: BruteForce (exact)
-    BruteForce exact{};
-    VPTree tree{};
-    IVF approximate{};
-
-    template <class T, class Exec>
-    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, Exec& ex) const {
-        return (*this)(X, k, Euclidean{}, ex);
-    }
+    /// Step 4, one refinement pass: each point tries its first w neighbours' first w neighbours
+    /// ("pull": every point updates only its own row, from a snapshot of the graph).
     template <class T, class Metric, class Exec>
-    KnnGraph<T> operator()(const MatrixRef<T>& X, std::size_t k, const Metric& metric, Exec& ex) const {
-        if constexpr (traits::is_euclidean_embeddable<Metric>::value) {
-            if (static_cast<std::size_t>(X.cols()) <= vp_max_dims) return tree(X, k, metric, ex);
-            if (static_cast<std::size_t>(X.rows()) > exact_max_points) return approximate(X, k, metric, ex);
-        }
-        return exact(X, k, metric, ex);
+    static void refine_pass(const detail::SearchData<T>& data, const Metric& metric, std::size_t w, KnnGraph<T>& g,
+                            Exec& ex) {
+        const std::size_t n = g.n, k = g.k;
+        const KnnGraph<T> old = g;
+        ex.parallel_for(n, 256, [&](std::size_t b, std::size_t e) {
+            detail::KBest<T> h(k);
+            std::vector<std::uint32_t> seen;
+            for (std::size_t i = b; i < e; ++i) {
+                h.reset(k);
+                seen.assign(old.neighbors(i), old.neighbors(i) + k);
+                for (std::size_t m = 0; m < k; ++m) h.push(data.exact_sq(i, seen[m]), seen[m]);
+                std::sort(seen.begin(), seen.end());
+                const std::size_t base = seen.size();
+                for (std::size_t m = 0; m < w; ++m) {
+                    const std::uint32_t j = old.neighbors(i)[m];
+                    for (std::size_t l = 0; l < w; ++l) {
+                        const std::uint32_t c = old.neighbors(j)[l];
+                        if (c == i) continue;
+                        seen.push_back(c);
+                    }
+                }
+                std::sort(seen.begin() + static_cast<std::ptrdiff_t>(base), seen.end());
+                for (std::size_t s = base; s < seen.size(); ++s) {
+                    const std::uint32_t c = seen[s];
+                    if ((s > base && seen[s - 1] == c) ||
+                        std::binary_search(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(base), c))
+                        continue;
+                    const T d2 = data.exact_sq(i, c);
+                    if (d2 <= h.bound()) h.push(d2, c);
+                }
+                detail::finish_row(data, metric, i, h, g);
+            }
+        });
     }
 };
 
