@@ -142,14 +142,19 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// The builder with the command line's policies and options.
+/// The builder with the command line's policies and options; each input kind's builder takes only
+/// the stages that act on it (a search for data, affinities for all but given affinities).
 template <class Builder>
 auto configure(const Builder& builder, const Config& c, const Policies& p) {
-    auto b = builder.neighbors(p.neighbors)
-                 .affinity(p.affinity)
-                 .init(p.init)
-                 .repulsion(make_repulsion(c))
-                 .optimizer(c.gains);
+    const auto staged = [&] {
+        if constexpr (Builder::source() == tsne::Source::data)
+            return builder.neighbors(p.neighbors).affinity(p.affinity);
+        else if constexpr (Builder::source() == tsne::Source::affinities)
+            return builder;
+        else
+            return builder.affinity(p.affinity);
+    }();
+    auto b = staged.init(p.init).repulsion(make_repulsion(c)).optimizer(c.gains);
     b.options(make_options(c));
     return b;
 }
