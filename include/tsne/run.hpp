@@ -151,12 +151,12 @@ public:
         if (every < 0) detail::fail("reorder must be >= 0, got ", every);
         if (every > 0 && !can_reorder)
             detail::fail("reorder = ", every, " needs Dims <= 3 and an optimizer state with permute(order); got ", Dims,
-                         "-D", detail::has_permute<opt_state>::value ? "" : " and an optimizer without permute");
+                         "-D", traits::has_permute<opt_state>::value ? "" : " and an optimizer without permute");
         reorder_every_ = every;
     }
     int reorder() const noexcept { return reorder_every_; }
     /// Whether this Run type can renumber its points (see set_reorder).
-    static constexpr bool can_reorder = Dims <= 3 && detail::has_permute<typename Optimizer::template state<T, Dims>>::value;
+    static constexpr bool can_reorder = Dims <= 3 && traits::has_permute<typename Optimizer::template state<T, Dims>>::value;
     /// The repulsion policy's per-run state (e.g. AutoRepulsion's `chosen` method).
     const typename Repulsion::template state<T, Dims>& repulsion() const {
         check_live();
@@ -165,18 +165,18 @@ public:
     /// Exact KL(P‖Q) of the current embedding (O(N²): for reports and tests).
     double kl() const {  // P and Y always share one numbering: KL does not depend on it
         check_live();
-        return kl_divergence(aff_.P, Y_, *ex_, dof_);
+        return kl_divergence(aff_.P, Y_, *ex_, kernel_);
     }
     /// Degrees of freedom α of the t kernel (gradient/kernel.hpp): 1 = standard t-SNE; < 1 heavier
     /// tails, finer clusters. Applies to attraction, repulsion and KL from the next iteration on.
     void set_dof(double alpha) {
         check_live();
-        detail::check_positive("dof", alpha);
-        if constexpr (detail::has_set_dof<typename Repulsion::template state<T, Dims>>::value) rep_.set_dof(alpha);
-        else if (alpha != 1.0) detail::fail("this repulsion policy does not support dof != 1, got ", alpha);
-        dof_ = alpha;
+        const TKernel kernel(alpha);  // validates
+        if constexpr (traits::has_set_dof<typename Repulsion::template state<T, Dims>>::value) rep_.set_dof(alpha);
+        else if (!kernel.unit()) detail::fail("this repulsion policy does not support dof != 1, got ", alpha);
+        kernel_ = kernel;
     }
-    double dof() const noexcept { return dof_; }
+    double dof() const noexcept { return kernel_.alpha(); }
     /// KL computed on the last iteration that computed it (NaN if none).
     double last_kl() const noexcept { return last_kl_; }
     unsigned threads() const {
@@ -198,7 +198,7 @@ public:
     /// format is documented in docs/parameters.md ("Run state files"). Continuing a loaded run
     /// gives the same bits as never stopping (tests/run_test.cpp).
     void save(std::ostream& os) const {
-        static_assert(detail::has_state_io<typename Optimizer::template state<T, Dims>>::value,
+        static_assert(traits::has_state_io<typename Optimizer::template state<T, Dims>>::value,
                       "the optimizer's state has no save/load: it cannot be saved");
         check_usable();
         if (diverged_at_ > 0)
@@ -210,7 +210,7 @@ public:
         detail::write_pod(os, static_cast<std::uint64_t>(Y_.size()));
         detail::write_pod(os, static_cast<std::int32_t>(iteration_));
         detail::write_pod(os, static_cast<std::int32_t>(kl_every_));
-        detail::write_pod(os, dof_);
+        detail::write_pod(os, kernel_.alpha());
         detail::write_pod(os, static_cast<std::int32_t>(reorder_every_));
         detail::write_tag(os, "ORDR");
         detail::write_pod(os, static_cast<std::uint64_t>(order_.size()));
@@ -225,7 +225,7 @@ public:
         for (int d = 0; d < Dims; ++d) detail::write_array(os, Y_.coord(d), Y_.size());
         opt_.save(os);
         detail::write_tag(os, "REPL");
-        if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) rep_.save(os);
+        if constexpr (traits::has_state_io<typename Repulsion::template state<T, Dims>>::value) rep_.save(os);
         detail::write_tag(os, "END.");
         if (!os) detail::throw_with<runtime_error>("run state: writing failed");
     }
@@ -309,7 +309,7 @@ public:
         run.order_ = std::move(order);
         run.opt_.load(is);
         detail::read_tag(is, "REPL");
-        if constexpr (detail::has_state_io<typename Repulsion::template state<T, Dims>>::value) run.rep_.load(is);
+        if constexpr (traits::has_state_io<typename Repulsion::template state<T, Dims>>::value) run.rep_.load(is);
         detail::read_tag(is, "END.");
         return run;
     }
@@ -493,18 +493,18 @@ private:
     std::string divergence_hint(double exaggeration, double lr, double momentum, bool y_before_step) const {
         const double spread = y_before_step && Y_.size() > 0 ? detail::layout_spread(Y_)
                                                              : std::numeric_limits<double>::quiet_NaN();
-        return detail::divergence_hint(Y_.size(), iteration_ + 1, exaggeration, lr, momentum, dof_, spread);
+        return detail::divergence_hint(Y_.size(), iteration_ + 1, exaggeration, lr, momentum, kernel_.alpha(), spread);
     }
 
     void step(double exaggeration, double lr, double momentum, double* kl_out) {
         Executor& ex = *ex_;
         const std::size_t n = Y_.size();
-        gradient::attractive(aff_.P, Y_, Fa_, ex, true, dof_);
+        gradient::attractive(aff_.P, Y_, Fa_, ex, true, kernel_);
         const double Z = rep_(Y_, Fr_, ex);
         if (!(Z > 0) || !std::isfinite(Z))
             detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1, ": normalisation Z = ", Z,
                                               " (", divergence_hint(exaggeration, lr, momentum, true), ")");
-        if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex, dof_);
+        if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex, kernel_);
         const T alpha = static_cast<T>(exaggeration), inv_z = static_cast<T>(1.0 / Z);
         ex.parallel_for(n, 1024, [&](std::size_t b, std::size_t e) {
             for (int d = 0; d < Dims; ++d) {
@@ -556,7 +556,7 @@ private:
     typename Optimizer::template state<T, Dims> opt_;
     int iteration_ = 0;
     int kl_every_ = 50;
-    double dof_ = 1.0;
+    TKernel kernel_;  ///< the t kernel of attraction, repulsion and KL (set_dof)
     bool stopped_ = false;
     double last_kl_ = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> part_;

@@ -111,6 +111,7 @@ public:
                  const RowMatrix<T>* Y0 = nullptr)
         : o_(options), ex_(std::make_unique<Executor>(options.threads)) {
         o_.validate();
+        kernel_ = TKernel(o_.dof);
         const std::size_t n_ref = static_cast<std::size_t>(Y_ref.rows()), m = graph.n;
         if (Y_ref.cols() != Dims)
             detail::fail("reference embedding: expected N_reference x ", Dims, " (Dims), got ", Y_ref.rows(), " x ",
@@ -270,8 +271,7 @@ private:
     double evaluate(const Embedding<T, Dims>& Y, Embedding<T, Dims>* g, double exaggeration) {
         const std::size_t m = Y.size();
         if (m == 0) return 0.0;
-        const bool unit = o_.dof == 1.0;
-        const T a = static_cast<T>(o_.dof), ia = static_cast<T>(1.0 / o_.dof), ex_f = static_cast<T>(exaggeration);
+        const T a = kernel_.a<T>(), ia = kernel_.inv<T>(), ex_f = static_cast<T>(exaggeration);
         const T theta2 = static_cast<T>(o_.theta * o_.theta);
         constexpr std::size_t block = 64;
         const std::size_t n_blocks = (m + block - 1) / block;
@@ -291,11 +291,11 @@ private:
                         diff[d] = yi[d] - Yref_.coord(d)[r];
                         d2 += diff[d] * diff[d];
                     }
-                    const T wa = p / (T(1) + d2 * ia);
+                    const T wa = TKernel::attraction(p, d2, ia);
                     for (int d = 0; d < Dims; ++d) att[d] += wa * diff[d];
                     if (p > T(0)) {
                         const double dp = static_cast<double>(p);
-                        kl += dp * (std::log(dp) + o_.dof * std::log1p(static_cast<double>(d2) / o_.dof));
+                        kl += kernel_.kl_term(dp, static_cast<double>(d2));
                         psum += dp;
                     }
                 }
@@ -317,8 +317,7 @@ private:
                         local.pad(simd::batch<T>::size);
                     }
                 }
-                const T z = unit ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*list, yi, rep)
-                                 : gradient::bh_point_simd<simd::default_arch, T, Dims, false>(*list, yi, rep, a, ia);
+                const T z = gradient::bh_point(kernel_, true, *list, yi, rep, a, ia);
                 // A point so far away that every w underflows: its repulsion R/Z → 0 (R falls faster than Z).
                 const bool far = !(z > T(0));
                 if (g)
@@ -393,6 +392,7 @@ private:
 
     detail::Live live_;  ///< false once moved from
     TransformOptions o_;
+    TKernel kernel_;  ///< o_.dof as the kernel of attraction, repulsion and KL
     std::unique_ptr<Executor> ex_;
     std::size_t k_ = 0;
     std::vector<std::uint32_t> idx_;

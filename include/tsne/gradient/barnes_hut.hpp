@@ -171,6 +171,17 @@ T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out, T alpha 
     return simd::reduce_add(z);
 }
 
+/// Z_i and R_i of one point over an interaction list, SIMD or scalar, for this kernel (a, ia: its
+/// α and 1/α in T, computed once per call by the caller).
+template <class T, int Dims>
+TSNE_ALWAYS_INLINE inline T bh_point(const TKernel& kernel, bool use_simd, const InteractionList<T, Dims>& L, const T* yi, T* out, T a, T ia) {
+    return dispatch(kernel, use_simd, [&](auto unit, auto vec) TSNE_ALWAYS_INLINE {
+        constexpr bool Unit = decltype(unit)::value;
+        if constexpr (decltype(vec)::value) return bh_point_simd<simd::default_arch, T, Dims, Unit>(L, yi, out, a, ia);
+        else return bh_point_scalar<T, Dims, Unit>(L, yi, out, a, ia);
+    });
+}
+
 /// The Barnes-Hut rule: summarise a cell for a target box when width < θ · distance from the
 /// cell's centre of mass to the nearest point of the box.
 template <class T, int Dims>
@@ -197,10 +208,7 @@ struct BarnesHut::state {
     state(const BarnesHut& cfg_, std::size_t n) : cfg(cfg_), z(n) { cfg.validate(); }
 
     /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
-    void set_dof(double alpha) {
-        detail::check_positive("dof", alpha);
-        dof = alpha;
-    }
+    void set_dof(double alpha) { kernel = TKernel(alpha); }
 
     /// Writes R (unnormalised repulsive forces) and returns Z.
     template <class Exec>
@@ -212,8 +220,7 @@ struct BarnesHut::state {
         const auto& groups = tree.groups();
         constexpr std::size_t W = simd::batch<T>::size;
         const T theta2 = static_cast<T>(cfg.theta * cfg.theta);
-        const bool unit = dof == 1.0;
-        const T a = static_cast<T>(dof), ia = static_cast<T>(1.0 / dof);
+        const T a = kernel.a<T>(), ia = kernel.inv<T>();
         std::array<const T*, Dims> sorted{};
         for (int d = 0; d < Dims; ++d) sorted[static_cast<std::size_t>(d)] = tree.sorted(d);
         ex.parallel_for(groups.size(), 4, [&](std::size_t gb, std::size_t ge) {
@@ -233,11 +240,7 @@ struct BarnesHut::state {
                 for (std::uint32_t s = tree.begin(target); s < tree.end(target); ++s) {
                     T yi[Dims], out[Dims];
                     for (int d = 0; d < Dims; ++d) yi[d] = sorted[static_cast<std::size_t>(d)][s];
-                    const T zi =
-                        unit ? (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*L, yi, out)
-                                         : gradient::bh_point_scalar<T, Dims>(*L, yi, out))
-                             : (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims, false>(*L, yi, out, a, ia)
-                                         : gradient::bh_point_scalar<T, Dims, false>(*L, yi, out, a, ia));
+                    const T zi = gradient::bh_point(kernel, cfg.simd, *L, yi, out, a, ia);
                     // The point itself is in the list: q = 1 at distance 0, no force.
                     z[s] = static_cast<double>(zi) - 1.0;
                     const std::uint32_t i = tree.order()[s];
@@ -252,7 +255,7 @@ struct BarnesHut::state {
     }
 
     BarnesHut cfg;
-    double dof = 1.0;
+    TKernel kernel;
     tree::SpaceTree<T, Dims> tree;
     std::vector<double> z;  ///< per point (tree order), self excluded
 
