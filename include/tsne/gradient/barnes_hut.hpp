@@ -182,6 +182,24 @@ TSNE_ALWAYS_INLINE inline T bh_point(const TKernel& kernel, bool use_simd, const
     });
 }
 
+/// Fills L (cleared first, padded to the SIMD width after) with what one traversal of `tree`
+/// finds: walk(cell, leaf) runs the traversal (tree::traverse for a group, traverse_external for
+/// one outside point), which calls cell(k) for a summarised cell (its centre of mass, weighted by
+/// its point count) and leaf(k) for a leaf whose points enter one by one (weight 1; `sorted`: the
+/// tree's coordinate arrays). Shared by BarnesHut and the transform's walk over its reference.
+template <class T, int Dims, class Walk>
+void collect(const tree::SpaceTree<T, Dims>& tree, const std::array<const T*, std::size_t(Dims)>& sorted,
+             InteractionList<T, Dims>& L, Walk&& walk) {
+    L.clear();
+    walk(
+        [&](std::uint32_t k) {
+            const auto& node = tree.node(k);
+            L.push(node.com, static_cast<T>(node.end - node.begin));
+        },
+        [&](std::uint32_t k) { L.push_points(sorted, tree.begin(k), tree.end(k)); });
+    L.pad(simd::batch<T>::size);
+}
+
 /// The Barnes-Hut rule: summarise a cell for a target box when width < θ · distance from the
 /// cell's centre of mass to the nearest point of the box.
 template <class T, int Dims>
@@ -218,7 +236,6 @@ struct BarnesHut::state {
         tree.build(Y, ex, static_cast<std::size_t>(cfg.leaf_size), static_cast<std::size_t>(cfg.group_size));
         z.resize(n);
         const auto& groups = tree.groups();
-        constexpr std::size_t W = simd::batch<T>::size;
         const T theta2 = static_cast<T>(cfg.theta * cfg.theta);
         const T a = kernel.a<T>(), ia = kernel.inv<T>();
         std::array<const T*, Dims> sorted{};
@@ -227,16 +244,10 @@ struct BarnesHut::state {
             auto L = acquire();
             for (std::size_t g = gb; g < ge; ++g) {
                 const auto target = groups[g];
-                L->clear();
                 const gradient::BarnesHutRule<T, Dims> rule{theta2, tree.bounds(target)};
-                tree::traverse(
-                    tree, target, rule,
-                    [&](std::uint32_t k) {
-                        const auto& node = tree.node(k);
-                        L->push(node.com, static_cast<T>(node.end - node.begin));
-                    },
-                    [&](std::uint32_t k) { L->push_points(sorted, tree.begin(k), tree.end(k)); });
-                L->pad(W);
+                gradient::collect(tree, sorted, *L, [&](auto&& cell, auto&& leaf) {
+                    tree::traverse(tree, target, rule, cell, leaf);
+                });
                 for (std::uint32_t s = tree.begin(target); s < tree.end(target); ++s) {
                     T yi[Dims], out[Dims];
                     for (int d = 0; d < Dims; ++d) yi[d] = sorted[static_cast<std::size_t>(d)][s];

@@ -33,6 +33,7 @@
 #include "../parallel/executor.hpp"
 #include "../policies.hpp"
 #include "../status.hpp"
+#include "loop.hpp"
 #include "renumbering.hpp"
 #include "state_file.hpp"
 
@@ -53,10 +54,6 @@ struct starts_with_phase : std::false_type {};
 template <class First, class... Rest>
 struct starts_with_phase<First, Rest...>
     : std::bool_constant<std::is_same_v<std::decay_t<First>, Phase> || is_schedule<std::decay_t<First>>::value> {};
-
-inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 }  // namespace detail
 
 template <class T, int Dims, class Repulsion = AutoRepulsion, class Optimizer = MomentumGains>
@@ -80,8 +77,8 @@ public:
           Fa_(Y_.size()),
           Fr_(Y_.size()),
           rep_(repulsion, Y_.size()),
-          opt_(optimizer, Y_.size()),
-          kl_every_(kl_every) {
+          opt_(optimizer, Y_.size()) {
+        loop_.kl_every = kl_every;
         if (aff_.P.n != Y_.size())
             detail::fail("affinities have ", aff_.P.n, " points but the embedding has ", Y_.size());
         // P's structure (offsets, columns, values) before any kernel reads through it: O(nnz).
@@ -106,9 +103,9 @@ public:
     }
 
     /// True when a callback stopped the last optimize() call.
-    bool stopped() const noexcept { return stopped_; }
+    bool stopped() const noexcept { return loop_.stopped; }
     /// Iterations completed so far.
-    int iteration() const noexcept { return iteration_; }
+    int iteration() const noexcept { return loop_.iteration; }
     std::size_t size() const {
         check_live();
         return Y_.size();
@@ -171,7 +168,7 @@ public:
     }
     double dof() const noexcept { return kernel_.alpha(); }
     /// KL computed on the last iteration that computed it (NaN if none).
-    double last_kl() const noexcept { return last_kl_; }
+    double last_kl() const noexcept { return loop_.last_kl; }
     unsigned threads() const {
         check_live();
         return ex_->threads();
@@ -202,8 +199,8 @@ public:
         h.value_size = sizeof(T);
         h.dims = Dims;
         h.n = Y_.size();
-        h.iteration = iteration_;
-        h.kl_every = kl_every_;
+        h.iteration = loop_.iteration;
+        h.kl_every = loop_.kl_every;
         h.dof = kernel_.alpha();
         h.reorder = numbering_.every();
         detail::write_state_header(os, h);
@@ -289,7 +286,7 @@ public:
             for (std::size_t i = 0; i < Y.size(); ++i)
                 if (!std::isfinite(Y.coord(d)[i])) detail::fail("run state: non-finite coordinate of point ", i);
         Run run(std::move(aff), std::move(Y), repulsion, optimizer, threads, header.kl_every);
-        run.iteration_ = header.iteration;
+        run.loop_.iteration = header.iteration;
         run.set_dof(header.dof);
         run.numbering_.restore(header.reorder, std::move(order));
         run.opt_.load(is);
@@ -311,27 +308,17 @@ private:
     /// `phase_at(iteration)`: the Phase of the 1-based iteration about to run.
     template <class PhaseAt, class... Callbacks>
     Run& optimize_impl(int iterations, const PhaseAt& phase_at, Callbacks&... cbs) {
-        static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
-                      "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
-                      "callable with it; see tsne/policies.hpp");
         check_live();
-        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
+        detail::check_iterations(iterations);
         if (diverged_at_ > 0)
             detail::throw_with<runtime_error>("the run diverged at iteration ", diverged_at_,
                                               "; its state is not usable: prepare a new run");
         leave_order();  // an earlier restore that ran out of memory: retry it (throws, changing nothing)
-        Phase phase = phase_at(iteration_ + 1);
+        Phase phase = phase_at(loop_.iteration + 1);
         check_phase(phase);
-        stopped_ = false;
         const auto t0 = std::chrono::steady_clock::now();
-        status_type s;
-        s.iteration = iteration_;
-        s.phase_iterations = iterations;
-        s.exaggeration = phase.exaggeration;
-        s.learning_rate = phase.learning_rate_for(Y_.size());
-        s.momentum = phase.momentum;
-        s.Y = &Y_;
-        (detail::call_begin(cbs, s), ...);
+        status_type s = detail::begin_loop(loop_, iterations, phase.exaggeration, phase.learning_rate_for(Y_.size()),
+                                           phase.momentum, &Y_, cbs...);
         if (iterations > 0) enter_order();  // optimize(0) only restores (leave_order above)
         try {
             run_iterations(iterations, phase, phase_at, t0, s, cbs...);
@@ -346,9 +333,7 @@ private:
         numbering_.drop_view();
         leave_order();
         s.Y = &Y_;
-        s.seconds = detail::seconds_since(t0);
-        timings.optimization += s.seconds;
-        (detail::call_end(cbs, s), ...);
+        detail::end_loop(s, t0, timings.optimization, cbs...);
         return *this;
     }
 
@@ -362,8 +347,7 @@ private:
             InLoop(const InLoop&) = delete;
             InLoop& operator=(const InLoop&) = delete;
         } in_loop(in_loop_);
-        for (int t = 0; t < iterations && !stopped_; ++t) {
-            const int next = iteration_ + 1;
+        detail::iterate(loop_, iterations, s, t0, [&](int t, int next, bool want_kl) {
             if (t > 0) {
                 phase = phase_at(next);
                 check_phase(phase);
@@ -372,27 +356,17 @@ private:
             s.exaggeration = phase.exaggeration;
             s.learning_rate = lr;
             s.momentum = phase.momentum;
-            const bool want_kl = (kl_every_ > 0 && next % kl_every_ == 0) || t + 1 == iterations ||
-                                 (detail::call_wants_kl(cbs, next) || ...);
             double kl = std::numeric_limits<double>::quiet_NaN();
-            if (numbering_.due(iteration_)) reorder_now();
+            if (numbering_.due(loop_.iteration)) reorder_now();
             try {
                 step(phase.exaggeration, lr, phase.momentum, want_kl ? &kl : nullptr);
             } catch (const runtime_error&) {  // divergence (other failures leave a usable run)
                 diverged_at_ = next;
                 throw;
             }
-            iteration_ = next;
-            if (want_kl) last_kl_ = kl;
-            s.iteration = iteration_;
-            s.phase_iteration = t + 1;
-            s.kl = kl;
-            s.seconds = detail::seconds_since(t0);
             if constexpr (sizeof...(Callbacks) > 0) s.Y = &numbering_.input_order_view(Y_, *ex_);
-            bool stop = false;
-            ((stop = detail::call_iteration(cbs, s) || stop), ...);
-            stopped_ = stop;
-        }
+            return kl;
+        }, cbs...);
     }
 
     // ---- point renumbering (set_reorder; the numbering itself: run/renumbering.hpp) ------------
@@ -440,7 +414,7 @@ private:
     std::string divergence_hint(double exaggeration, double lr, double momentum, bool y_before_step) const {
         const double spread = y_before_step && Y_.size() > 0 ? detail::layout_spread(Y_)
                                                              : std::numeric_limits<double>::quiet_NaN();
-        return detail::divergence_hint(Y_.size(), iteration_ + 1, exaggeration, lr, momentum, kernel_.alpha(), spread);
+        return detail::divergence_hint(Y_.size(), loop_.iteration + 1, exaggeration, lr, momentum, kernel_.alpha(), spread);
     }
 
     void step(double exaggeration, double lr, double momentum, double* kl_out) {
@@ -449,7 +423,7 @@ private:
         gradient::attractive(aff_.P, Y_, Fa_, ex, true, kernel_);
         const double Z = rep_(Y_, Fr_, ex);
         if (!(Z > 0) || !std::isfinite(Z))
-            detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1, ": normalisation Z = ", Z,
+            detail::throw_with<runtime_error>("t-SNE diverged at iteration ", loop_.iteration + 1, ": normalisation Z = ", Z,
                                               " (", divergence_hint(exaggeration, lr, momentum, true), ")");
         if (kl_out) *kl_out = kl_divergence(aff_.P, Y_, Z, ex, kernel_);
         const T alpha = static_cast<T>(exaggeration), inv_z = static_cast<T>(1.0 / Z);
@@ -479,7 +453,7 @@ private:
             for (std::size_t k = 0; k < n_blocks; ++k) acc += part_[k * Dims + static_cast<std::size_t>(d)];
             acc /= static_cast<double>(n);
             if (!std::isfinite(acc))
-                detail::throw_with<runtime_error>("t-SNE diverged at iteration ", iteration_ + 1,
+                detail::throw_with<runtime_error>("t-SNE diverged at iteration ", loop_.iteration + 1,
                                                   ": non-finite coordinates (",
                                                   divergence_hint(exaggeration, lr, momentum, false), ")");
             mean[d] = static_cast<T>(acc);
@@ -498,11 +472,8 @@ private:
     Embedding<T, Dims> Y_, Fa_, Fr_;
     typename Repulsion::template state<T, Dims> rep_;
     typename Optimizer::template state<T, Dims> opt_;
-    int iteration_ = 0;
-    int kl_every_ = 50;
+    detail::LoopCounters loop_;  ///< iteration count, kl_every, stopped, last KL (run/loop.hpp)
     TKernel kernel_;  ///< the t kernel of attraction, repulsion and KL (set_dof)
-    bool stopped_ = false;
-    double last_kl_ = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> part_;
     detail::Renumbering<T, Dims> numbering_;  ///< P, Y and the optimizer's numbering (set_reorder)
     bool in_loop_ = false;   ///< inside run_iterations (callbacks run there)
