@@ -30,16 +30,26 @@
 //                        state(const R&, std::size_t n);
 //                        template <class Exec>
 //                        double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& F, Exec&);
+//                        void set_dof(double alpha);                   // optional
+//                        void save(std::ostream&) const;               // optional, with load
+//                        void load(std::istream&);                     // optional, with save
 //                      };  // writes F_i = Σ_j q̃_ij² (y_i − y_j) (unnormalised), returns Z = Σ_{i≠j} q̃_ij
 //                      Built in: AutoRepulsion (default: Exact below 1,000 points, else
 //                      Barnes-Hut), Exact, BarnesHut(theta), FFT (1-D and 2-D;
-//                      gradient/fft_interp.hpp).
+//                      gradient/fft_interp.hpp); all four have all three optional hooks.
+//                      set_dof: the t kernel's degrees of freedom α (gradient/kernel.hpp; the Run
+//                      validates α once, as a TKernel, before calling it); without it the Run
+//                      refuses dof != 1 (has_set_dof). save/load: the persistent part (a chosen
+//                      method, a grid) that Run::save / Run::load write and read after the
+//                      optimizer's (has_state_io); without them nothing is written.
 // OptimizerPolicy  O:  template <class T, int Dims> struct state {
 //                        state(const O&, std::size_t n);
 //                        template <class Exec> void step(Embedding<T, Dims>& Y,
 //                             const Embedding<T, Dims>& grad, double lr, double momentum, Exec&);
 //                        void permute(const std::uint32_t* order);     // optional
-//                      };  Built in: MomentumGains. permute (new point i = old point order[i])
+//                        void save(std::ostream&) const;               // for Run::save
+//                        void load(std::istream&);                     // for Run::load
+//                      };  Built in: MomentumGains (has all three). permute (new point i = old point order[i])
 //                      lets the Run renumber its points (Options::reorder); without it the Run
 //                      never renumbers. A repulsion state must not keep per-point data from one
 //                      call to the next, since the points may be renumbered in between.
@@ -55,6 +65,8 @@
 //                      Built in: Progress, Snapshots, EarlyStop.
 #include <cstddef>
 #include <cstdint>
+#include <istream>
+#include <ostream>
 #include <type_traits>
 #include <utility>
 
@@ -117,6 +129,26 @@ template <class O>
 struct is_optimizer<O, std::void_t<decltype(std::declval<typename O::template state<float, 2>&>().step(
                            std::declval<Embedding<float, 2>&>(), std::declval<const Embedding<float, 2>&>(), 1.0,
                            0.5, std::declval<Executor&>()))>> : std::true_type {};
+
+// Optional hooks of repulsion and optimizer states (see above), detected one by one.
+/// A state that writes and reads its persistent part (save(std::ostream&) const + load(std::istream&)).
+template <class S, class = void>
+struct has_state_io : std::false_type {};
+template <class S>
+struct has_state_io<S, std::void_t<decltype(std::declval<const S&>().save(std::declval<std::ostream&>())),
+                                   decltype(std::declval<S&>().load(std::declval<std::istream&>()))>>
+    : std::true_type {};
+/// A repulsion state that takes the t kernel's degrees of freedom (set_dof(double)).
+template <class S, class = void>
+struct has_set_dof : std::false_type {};
+template <class S>
+struct has_set_dof<S, std::void_t<decltype(std::declval<S&>().set_dof(1.0))>> : std::true_type {};
+/// An optimizer state that can renumber its points (permute(const std::uint32_t* order)).
+template <class S, class = void>
+struct has_permute : std::false_type {};
+template <class S>
+struct has_permute<S, std::void_t<decltype(std::declval<S&>().permute(std::declval<const std::uint32_t*>()))>>
+    : std::true_type {};
 
 template <class, class = void>
 struct has_perplexity : std::false_type {};

@@ -49,6 +49,7 @@
 #include "optimizer/momentum_gains.hpp"
 #include "optimizer/schedule.hpp"
 #include "parallel/executor.hpp"
+#include "run/loop.hpp"
 #include "policies.hpp"
 #include "status.hpp"
 #include "tree/space_tree.hpp"
@@ -111,6 +112,8 @@ public:
                  const RowMatrix<T>* Y0 = nullptr)
         : o_(options), ex_(std::make_unique<Executor>(options.threads)) {
         o_.validate();
+        kernel_ = TKernel(o_.dof);
+        loop_.kl_every = o_.kl_every;
         const std::size_t n_ref = static_cast<std::size_t>(Y_ref.rows()), m = graph.n;
         if (Y_ref.cols() != Dims)
             detail::fail("reference embedding: expected N_reference x ", Dims, " (Dims), got ", Y_ref.rows(), " x ",
@@ -178,13 +181,13 @@ public:
         return evaluate(Y_, nullptr, 1.0);
     }
 
-    int iteration() const noexcept { return iteration_; }
+    int iteration() const noexcept { return loop_.iteration; }
     std::size_t size() const {
         check_live();
         return Y_.size();
     }
-    bool stopped() const noexcept { return stopped_; }
-    double last_kl() const noexcept { return last_kl_; }
+    bool stopped() const noexcept { return loop_.stopped; }
+    double last_kl() const noexcept { return loop_.last_kl; }
     /// The new points' embedding, M x Dims row-major.
     RowMatrix<T> embedding() const {
         check_live();
@@ -260,8 +263,7 @@ private:
     double evaluate(const Embedding<T, Dims>& Y, Embedding<T, Dims>* g, double exaggeration) {
         const std::size_t m = Y.size();
         if (m == 0) return 0.0;
-        const bool unit = o_.dof == 1.0;
-        const T a = static_cast<T>(o_.dof), ia = static_cast<T>(1.0 / o_.dof), ex_f = static_cast<T>(exaggeration);
+        const T a = kernel_.a<T>(), ia = kernel_.inv<T>(), ex_f = static_cast<T>(exaggeration);
         const T theta2 = static_cast<T>(o_.theta * o_.theta);
         constexpr std::size_t block = 64;
         const std::size_t n_blocks = (m + block - 1) / block;
@@ -281,11 +283,11 @@ private:
                         diff[d] = yi[d] - Yref_.coord(d)[r];
                         d2 += diff[d] * diff[d];
                     }
-                    const T wa = p / (T(1) + d2 * ia);
+                    const T wa = TKernel::attraction(p, d2, ia);
                     for (int d = 0; d < Dims; ++d) att[d] += wa * diff[d];
                     if (p > T(0)) {
                         const double dp = static_cast<double>(p);
-                        kl += dp * (std::log(dp) + o_.dof * std::log1p(static_cast<double>(d2) / o_.dof));
+                        kl += kernel_.kl_term(dp, static_cast<double>(d2));
                         psum += dp;
                     }
                 }
@@ -293,22 +295,15 @@ private:
                 if constexpr (Dims <= 3) {
                     if (!use_exact()) {
                         list = &local;
-                        local.clear();
                         tree::Box<T, Dims> box;
                         for (int d = 0; d < Dims; ++d) box.lo[d] = box.hi[d] = yi[d];
                         const gradient::BarnesHutRule<T, Dims> rule{theta2, box};
-                        tree::traverse_external(
-                            tree_, rule,
-                            [&](std::uint32_t c) {
-                                const auto& node = tree_.node(c);
-                                local.push(node.com, static_cast<T>(node.end - node.begin));
-                            },
-                            [&](std::uint32_t c) { local.push_points(sorted, tree_.begin(c), tree_.end(c)); });
-                        local.pad(simd::batch<T>::size);
+                        gradient::collect(tree_, sorted, local, [&](auto&& cell, auto&& leaf) {
+                            tree::traverse_external(tree_, rule, cell, leaf);
+                        });
                     }
                 }
-                const T z = unit ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*list, yi, rep)
-                                 : gradient::bh_point_simd<simd::default_arch, T, Dims, false>(*list, yi, rep, a, ia);
+                const T z = gradient::bh_point(kernel_, true, *list, yi, rep, a, ia);
                 // A point so far away that every w underflows: its repulsion R/Z → 0 (R falls faster than Z).
                 const bool far = !(z > T(0));
                 if (g)
@@ -331,25 +326,11 @@ private:
 
     template <class... Callbacks>
     TransformRun& optimize_impl(int iterations, Callbacks&... cbs) {
-        static_assert((traits::is_callback_v<Callbacks, status_type> && ...),
-                      "a callback must have on_begin/on_iteration/on_end(const tsne::Status<T, Dims>&) or be "
-                      "callable with it; see tsne/policies.hpp");
         check_live();
-        if (iterations < 0) detail::fail("iterations must be >= 0, got ", iterations);
-        stopped_ = false;
+        detail::check_iterations(iterations);
         const auto t0 = std::chrono::steady_clock::now();
-        status_type s;
-        s.iteration = iteration_;
-        s.phase_iterations = iterations;
-        s.exaggeration = o_.exaggeration;
-        s.learning_rate = o_.learning_rate;
-        s.momentum = o_.momentum;
-        s.Y = &Y_;
-        (detail::call_begin(cbs, s), ...);
-        for (int t = 0; t < iterations && !stopped_ && Y_.size() > 0; ++t) {
-            const int next = iteration_ + 1;
-            const bool want_kl = (o_.kl_every > 0 && next % o_.kl_every == 0) || t + 1 == iterations ||
-                                 (detail::call_wants_kl(cbs, next) || ...);
+        status_type s = detail::begin_loop(loop_, iterations, o_.exaggeration, o_.learning_rate, o_.momentum, &Y_, cbs...);
+        detail::iterate(loop_, Y_.size() > 0 ? iterations : 0, s, t0, [&](int, int next, bool want_kl) {
             const double kl = evaluate(Y_, &G_, o_.exaggeration);
             opt_->step(Y_, G_, o_.learning_rate, o_.momentum, *ex_);
             for (int d = 0; d < Dims; ++d)
@@ -361,19 +342,9 @@ private:
                                                                                   o_.learning_rate, o_.momentum, o_.dof,
                                                                                   std::numeric_limits<double>::quiet_NaN()),
                                                           ")");
-            iteration_ = next;
-            s.kl = want_kl ? kl : std::numeric_limits<double>::quiet_NaN();
-            if (want_kl) last_kl_ = kl;
-            s.iteration = iteration_;
-            s.phase_iteration = t + 1;
-            s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            bool stop = false;
-            ((stop = detail::call_iteration(cbs, s) || stop), ...);
-            stopped_ = stop;
-        }
-        s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        seconds += s.seconds;
-        (detail::call_end(cbs, s), ...);
+            return want_kl ? kl : std::numeric_limits<double>::quiet_NaN();
+        }, cbs...);
+        detail::end_loop(s, t0, seconds, cbs...);
         return *this;
     }
 
@@ -383,6 +354,7 @@ private:
 
     detail::Live live_;  ///< false once moved from
     TransformOptions o_;
+    TKernel kernel_;  ///< o_.dof as the kernel of attraction, repulsion and KL
     std::unique_ptr<Executor> ex_;
     std::size_t k_ = 0;
     std::vector<std::uint32_t> idx_;
@@ -392,9 +364,7 @@ private:
     tree::SpaceTree<T, (Dims <= 3 ? Dims : 3)> tree_;
     gradient::InteractionList<T, Dims> all_;
     std::vector<double> part_;
-    int iteration_ = 0;
-    bool stopped_ = false;
-    double last_kl_ = std::numeric_limits<double>::quiet_NaN();
+    detail::LoopCounters loop_;  ///< iteration count, kl_every, stopped, last KL (run/loop.hpp)
 };
 
 /// Plain API: finds each new point's nearest reference points (exact, knn_query) and returns the

@@ -39,3 +39,27 @@ TEST_CASE_TEMPLATE("t kernel: SIMD equals the scalar formula, also at infinite d
         }
     }
 }
+
+TEST_CASE("t kernel: TKernel validates dof once, and dispatch picks the unit and SIMD variants") {
+    CHECK(tsne::TKernel{}.unit());
+    CHECK(tsne::TKernel(1.0).unit());
+    const tsne::TKernel half(0.5);
+    CHECK_FALSE(half.unit());
+    CHECK(half.alpha() == 0.5);
+    CHECK(half.a<float>() == 0.5f);
+    CHECK(half.inv<double>() == 2.0);
+    for (double bad : {0.0, -1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()})
+        CHECK_THROWS_WITH_AS(tsne::TKernel{bad}, doctest::Contains("dof"), tsne::invalid_argument);
+    auto which = [](const tsne::TKernel& k, bool simd) {
+        return tsne::gradient::dispatch(k, simd, [](auto unit, auto vec) {
+            return 2 * int(decltype(unit)::value) + int(decltype(vec)::value);
+        });
+    };
+    CHECK(which(tsne::TKernel(1.0), true) == 3);
+    CHECK(which(tsne::TKernel(1.0), false) == 2);
+    CHECK(which(half, true) == 1);
+    CHECK(which(half, false) == 0);
+    // The pair terms: attraction p / (1 + d²/α), KL p (log p + α log1p(d²/α)).
+    CHECK(tsne::TKernel::attraction(0.5, 3.0, 0.5) == doctest::Approx(0.5 / 2.5));
+    CHECK(half.kl_term(0.25, 2.0) == doctest::Approx(0.25 * (std::log(0.25) + 0.5 * std::log1p(4.0))));
+}

@@ -126,26 +126,5 @@ inline void read_tag(std::istream& is, const char (&tag)[5]) {
         throw_with<invalid_argument>("run state: expected section ", tag, ", found '", std::string(got, 4), "'");
 }
 
-/// True when a policy state can write and read its persistent part (Run::save / Run::load).
-template <class S, class = void>
-struct has_state_io : std::false_type {};
-template <class S>
-struct has_state_io<S, std::void_t<decltype(std::declval<const S&>().save(std::declval<std::ostream&>())),
-                                   decltype(std::declval<S&>().load(std::declval<std::istream&>()))>>
-    : std::true_type {};
-
-/// True when a repulsion state takes the t kernel's degrees of freedom (set_dof).
-template <class S, class = void>
-struct has_set_dof : std::false_type {};
-template <class S>
-struct has_set_dof<S, std::void_t<decltype(std::declval<S&>().set_dof(1.0))>> : std::true_type {};
-
-/// True when an optimizer state can renumber its points (permute(const std::uint32_t* order)).
-template <class S, class = void>
-struct has_permute : std::false_type {};
-template <class S>
-struct has_permute<S, std::void_t<decltype(std::declval<S&>().permute(std::declval<const std::uint32_t*>()))>>
-    : std::true_type {};
-
 }  // namespace detail
 }  // namespace tsne

@@ -12,6 +12,7 @@
 #include "../detail/embedding.hpp"
 #include "../parallel/parallel_for.hpp"
 #include "../simd/compat.hpp"
+#include "kernel.hpp"
 
 namespace tsne::gradient {
 
@@ -29,7 +30,7 @@ void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedd
                 diff[d] = y[d][i] - y[d][j];
                 d2 += diff[d] * diff[d];
             }
-            const T w = P.val[e] / (T(1) + d2 * inv_alpha);
+            const T w = TKernel::attraction(P.val[e], d2, inv_alpha);
             for (int d = 0; d < Dims; ++d) acc[d] += w * diff[d];
         }
         for (int d = 0; d < Dims; ++d) f[d][i] = acc[d];
@@ -70,7 +71,7 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
                 diff[d] = y[d][i] - y[d][j];
                 d2 += diff[d] * diff[d];
             }
-            const T w = P.val[e] / (T(1) + d2 * inv_alpha);
+            const T w = TKernel::attraction(P.val[e], d2, inv_alpha);
             for (int d = 0; d < Dims; ++d) out[d] += w * diff[d];
         }
         for (int d = 0; d < Dims; ++d) f[d][i] = out[d];
@@ -80,8 +81,8 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
 /// F = attractive forces of Y under P (unexaggerated), multithreaded over fixed row blocks.
 template <class T, int Dims, class Exec>
 void attractive(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F, Exec& ex, bool use_simd = true,
-                double dof = 1.0) {
-    const T inv_alpha = static_cast<T>(1.0 / dof);  // weight p_ij / (1 + d²/α); exactly d² at α = 1
+                const TKernel& kernel = {}) {
+    const T inv_alpha = kernel.inv<T>();  // weight p_ij / (1 + d²/α); exactly d² at α = 1
     ex.parallel_for(Y.size(), default_block, [&](std::size_t b, std::size_t e) {
         if (use_simd) attractive_rows_simd<simd::default_arch>(P, Y, F, b, e, inv_alpha);
         else attractive_rows_scalar(P, Y, F, b, e, inv_alpha);

@@ -23,6 +23,7 @@
 #include "../detail/binary_io.hpp"
 #include "../detail/embedding.hpp"
 #include "../error.hpp"
+#include "../policies.hpp"
 #include "barnes_hut.hpp"
 #include "fft_interp.hpp"
 #include "repulsive_exact.hpp"
@@ -70,8 +71,7 @@ struct AutoRepulsion {
         }
         /// Degrees of freedom α of the t kernel, forwarded to the method (all three support it).
         void set_dof(double alpha) {
-            detail::check_positive("dof", alpha);
-            dof_ = alpha;
+            kernel_ = TKernel(alpha);
             std::visit([&](auto& s) { s.set_dof(alpha); }, impl);
         }
         /// The persistent part (the method, then the method's own state), for Run::save / load.
@@ -79,7 +79,7 @@ struct AutoRepulsion {
             detail::write_tag(os, "AUTO");
             detail::write_pod(os, static_cast<std::uint32_t>(chosen));
             std::visit([&](const auto& s) {
-                if constexpr (detail::has_state_io<std::decay_t<decltype(s)>>::value) s.save(os);
+                if constexpr (traits::has_state_io<std::decay_t<decltype(s)>>::value) s.save(os);
             }, impl);
         }
         void load(std::istream& is) {
@@ -89,10 +89,10 @@ struct AutoRepulsion {
             if (static_cast<Method>(m) != chosen) {
                 chosen = static_cast<Method>(m);
                 emplace(chosen);
-                std::visit([&](auto& s) { s.set_dof(dof_); }, impl);
+                std::visit([&](auto& s) { s.set_dof(kernel_.alpha()); }, impl);
             }
             std::visit([&](auto& s) {
-                if constexpr (detail::has_state_io<std::decay_t<decltype(s)>>::value) s.load(is);
+                if constexpr (traits::has_state_io<std::decay_t<decltype(s)>>::value) s.load(is);
             }, impl);
         }
         Method chosen;  ///< never automatic
@@ -123,7 +123,7 @@ struct AutoRepulsion {
         BarnesHut bh_;
         FFT fft_;
         std::size_t n_;
-        double dof_ = 1.0;
+        TKernel kernel_;  ///< re-applied when load() switches the method
     };
 };
 

@@ -171,6 +171,35 @@ T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out, T alpha 
     return simd::reduce_add(z);
 }
 
+/// Z_i and R_i of one point over an interaction list, SIMD or scalar, for this kernel (a, ia: its
+/// α and 1/α in T, computed once per call by the caller).
+template <class T, int Dims>
+TSNE_ALWAYS_INLINE inline T bh_point(const TKernel& kernel, bool use_simd, const InteractionList<T, Dims>& L, const T* yi, T* out, T a, T ia) {
+    return dispatch(kernel, use_simd, [&](auto unit, auto vec) TSNE_ALWAYS_INLINE {
+        constexpr bool Unit = decltype(unit)::value;
+        if constexpr (decltype(vec)::value) return bh_point_simd<simd::default_arch, T, Dims, Unit>(L, yi, out, a, ia);
+        else return bh_point_scalar<T, Dims, Unit>(L, yi, out, a, ia);
+    });
+}
+
+/// Fills L (cleared first, padded to the SIMD width after) with what one traversal of `tree`
+/// finds: walk(cell, leaf) runs the traversal (tree::traverse for a group, traverse_external for
+/// one outside point), which calls cell(k) for a summarised cell (its centre of mass, weighted by
+/// its point count) and leaf(k) for a leaf whose points enter one by one (weight 1; `sorted`: the
+/// tree's coordinate arrays). Shared by BarnesHut and the transform's walk over its reference.
+template <class T, int Dims, class Walk>
+void collect(const tree::SpaceTree<T, Dims>& tree, const std::array<const T*, std::size_t(Dims)>& sorted,
+             InteractionList<T, Dims>& L, Walk&& walk) {
+    L.clear();
+    walk(
+        [&](std::uint32_t k) {
+            const auto& node = tree.node(k);
+            L.push(node.com, static_cast<T>(node.end - node.begin));
+        },
+        [&](std::uint32_t k) { L.push_points(sorted, tree.begin(k), tree.end(k)); });
+    L.pad(simd::batch<T>::size);
+}
+
 /// The Barnes-Hut rule: summarise a cell for a target box when width < θ · distance from the
 /// cell's centre of mass to the nearest point of the box.
 template <class T, int Dims>
@@ -197,10 +226,7 @@ struct BarnesHut::state {
     state(const BarnesHut& cfg_, std::size_t n) : cfg(cfg_), z(n) { cfg.validate(); }
 
     /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
-    void set_dof(double alpha) {
-        detail::check_positive("dof", alpha);
-        dof = alpha;
-    }
+    void set_dof(double alpha) { kernel = TKernel(alpha); }
 
     /// Writes R (unnormalised repulsive forces) and returns Z.
     template <class Exec>
@@ -210,34 +236,22 @@ struct BarnesHut::state {
         tree.build(Y, ex, static_cast<std::size_t>(cfg.leaf_size), static_cast<std::size_t>(cfg.group_size));
         z.resize(n);
         const auto& groups = tree.groups();
-        constexpr std::size_t W = simd::batch<T>::size;
         const T theta2 = static_cast<T>(cfg.theta * cfg.theta);
-        const bool unit = dof == 1.0;
-        const T a = static_cast<T>(dof), ia = static_cast<T>(1.0 / dof);
+        const T a = kernel.a<T>(), ia = kernel.inv<T>();
         std::array<const T*, Dims> sorted{};
         for (int d = 0; d < Dims; ++d) sorted[static_cast<std::size_t>(d)] = tree.sorted(d);
         ex.parallel_for(groups.size(), 4, [&](std::size_t gb, std::size_t ge) {
             auto L = acquire();
             for (std::size_t g = gb; g < ge; ++g) {
                 const auto target = groups[g];
-                L->clear();
                 const gradient::BarnesHutRule<T, Dims> rule{theta2, tree.bounds(target)};
-                tree::traverse(
-                    tree, target, rule,
-                    [&](std::uint32_t k) {
-                        const auto& node = tree.node(k);
-                        L->push(node.com, static_cast<T>(node.end - node.begin));
-                    },
-                    [&](std::uint32_t k) { L->push_points(sorted, tree.begin(k), tree.end(k)); });
-                L->pad(W);
+                gradient::collect(tree, sorted, *L, [&](auto&& cell, auto&& leaf) {
+                    tree::traverse(tree, target, rule, cell, leaf);
+                });
                 for (std::uint32_t s = tree.begin(target); s < tree.end(target); ++s) {
                     T yi[Dims], out[Dims];
                     for (int d = 0; d < Dims; ++d) yi[d] = sorted[static_cast<std::size_t>(d)][s];
-                    const T zi =
-                        unit ? (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims>(*L, yi, out)
-                                         : gradient::bh_point_scalar<T, Dims>(*L, yi, out))
-                             : (cfg.simd ? gradient::bh_point_simd<simd::default_arch, T, Dims, false>(*L, yi, out, a, ia)
-                                         : gradient::bh_point_scalar<T, Dims, false>(*L, yi, out, a, ia));
+                    const T zi = gradient::bh_point(kernel, cfg.simd, *L, yi, out, a, ia);
                     // The point itself is in the list: q = 1 at distance 0, no force.
                     z[s] = static_cast<double>(zi) - 1.0;
                     const std::uint32_t i = tree.order()[s];
@@ -252,7 +266,7 @@ struct BarnesHut::state {
     }
 
     BarnesHut cfg;
-    double dof = 1.0;
+    TKernel kernel;
     tree::SpaceTree<T, Dims> tree;
     std::vector<double> z;  ///< per point (tree order), self excluded
 

@@ -8,14 +8,14 @@
 #include "../affinity/csr.hpp"
 #include "../detail/embedding.hpp"
 #include "../parallel/parallel_for.hpp"
+#include "kernel.hpp"
 #include "repulsive_exact.hpp"
 
 namespace tsne {
 
 /// KL divergence given the normalisation Z of the same embedding.
 template <class T, int Dims, class Exec>
-double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exec& ex, double dof = 1.0) {
-    const double inv_alpha = 1.0 / dof;  // −log w = α·log1p(d²/α); exactly log1p(d²) at α = 1
+double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exec& ex, const TKernel& kernel = {}) {
     const auto y = Y.coords();
     double psum = 0;
     const double s = block_sum(ex, P.n, 1024, [&](std::size_t b, std::size_t e) {
@@ -29,7 +29,7 @@ double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exe
                     const double diff = static_cast<double>(y[d][i]) - static_cast<double>(y[d][P.col[k]]);
                     d2 += diff * diff;
                 }
-                acc += p * (std::log(p) + dof * std::log1p(d2 * inv_alpha));
+                acc += kernel.kl_term(p, d2);  // −log w = α·log1p(d²/α); exactly log1p(d²) at α = 1
             }
         return acc;
     });
@@ -39,12 +39,12 @@ double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, double Z, Exe
 
 /// KL divergence with Z computed exactly (O(N²)); for reports and tests.
 template <class T, int Dims, class Exec>
-double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, Exec& ex, double dof = 1.0) {
+double kl_divergence(const Csr<T>& P, const Embedding<T, Dims>& Y, Exec& ex, const TKernel& kernel = {}) {
     Embedding<T, Dims> R(Y.size());
     Exact::state<T, Dims> st(Exact{}, Y.size());
-    st.set_dof(dof);
+    st.kernel = kernel;
     const double Z = st(Y, R, ex);
-    return kl_divergence(P, Y, Z, ex, dof);
+    return kl_divergence(P, Y, Z, ex, kernel);
 }
 
 }  // namespace tsne

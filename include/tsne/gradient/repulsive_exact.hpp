@@ -87,26 +87,24 @@ struct Exact {
         state(const Exact& cfg, std::size_t n) : simd(cfg.simd), zrow(n) {}
 
         /// Degrees of freedom α of the t kernel (kernel.hpp); 1 = standard t-SNE.
-        void set_dof(double alpha) {
-            detail::check_positive("dof", alpha);
-            dof = alpha;
-        }
+        void set_dof(double alpha) { kernel = TKernel(alpha); }
 
         /// Writes R (unnormalised repulsive forces) and returns Z.
         template <class Exec>
         double operator()(const Embedding<T, Dims>& Y, Embedding<T, Dims>& R, Exec& ex) {
             const std::size_t n = Y.size();
             const auto y = Y.coords();
-            const bool unit = dof == 1.0;
-            const T a = static_cast<T>(dof), ia = static_cast<T>(1.0 / dof);
+            const T a = kernel.a<T>(), ia = kernel.inv<T>();
             ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
                 T out[Dims];
                 for (std::size_t i = b; i < e; ++i) {
-                    const T z = unit ? (simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims>(y, n, i, out)
-                                             : gradient::repulsive_row_scalar<T, Dims>(y, n, i, out))
-                                     : (simd ? gradient::repulsive_row_simd<simd::default_arch, T, Dims, false>(
-                                                   y, n, i, out, a, ia)
-                                             : gradient::repulsive_row_scalar<T, Dims, false>(y, n, i, out, a, ia));
+                    const T z = gradient::dispatch(kernel, simd, [&](auto unit, auto vec) TSNE_ALWAYS_INLINE {
+                        constexpr bool Unit = decltype(unit)::value;
+                        if constexpr (decltype(vec)::value)
+                            return gradient::repulsive_row_simd<simd::default_arch, T, Dims, Unit>(y, n, i, out, a, ia);
+                        else
+                            return gradient::repulsive_row_scalar<T, Dims, Unit>(y, n, i, out, a, ia);
+                    });
                     zrow[i] = static_cast<double>(z);
                     for (int d = 0; d < Dims; ++d) R.coord(d)[i] = out[d];
                 }
@@ -117,7 +115,7 @@ struct Exact {
         }
 
         bool simd;
-        double dof = 1.0;
+        TKernel kernel;
         std::vector<double> zrow;
     };
 };
