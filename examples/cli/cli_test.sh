@@ -753,11 +753,11 @@ head -c 20 "$WORK/state.bin" >"$WORK/state_header_cut.bin"
 { head -c 24 "$WORK/state.bin"; head -c 4000 /dev/zero | tr '\0' '\377'; } >"$WORK/state_garbage.bin"
 WANT='state_truncated.bin: run state: truncated' \
     expect_failure "truncated run state" 1 --load-state "$WORK/state_truncated.bin" --output "$OUT"
-WANT='state_header_cut.bin: truncated run-state file' \
+WANT='state_header_cut.bin: run state: truncated while reading' \
     expect_failure "run state cut inside its header" 1 --load-state "$WORK/state_header_cut.bin" --output "$OUT"
 WANT='state_garbage.bin: run state: ' \
     expect_failure "run state with garbage after its header" 1 --load-state "$WORK/state_garbage.bin" --output "$OUT"
-WANT='small.csv: not a run-state file' \
+WANT='small.csv: run state: not a tsne run-state file' \
     expect_failure "a CSV file as run state" 1 --load-state "$WORK/small.csv" --output "$OUT"
 WANT='--dims 3 does not match .*state.bin, which holds a 2-D run' \
     expect_failure "--load-state with another --dims" 2 --load-state "$WORK/state.bin" --dims 3 --output "$OUT"

@@ -4,13 +4,11 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <istream>
 #include <new>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -65,53 +63,47 @@ struct Input {
 
 
 template <class T, int Dims>
-LoadedRun load_run(std::istream& is, const Config& c) {
+LoadedRun load_run(std::istream& is, const tsne::StateHeader& h, const Config& c) {
     LoadedRun loaded(std::in_place_type<CliRun<T, Dims>>,
-                     CliRun<T, Dims>::load(is, make_repulsion(c), c.gains, c.threads));
+                     CliRun<T, Dims>::load(is, h, make_repulsion(c), c.gains, c.threads));
     if (c.was_given("--dof")) std::get<CliRun<T, Dims>>(loaded).set_dof(c.dof);
     return loaded;
 }
 
-/// --load-state: the value size and dimension from the header (Run::save's format, see
-/// docs/parameters.md), then the run of that type. A dimension other than --dims is a usage error.
+/// --load-state: the library reads and checks the header (tsne::read_state_header; format in
+/// docs/parameters.md), which says the value type and dimension; then the run of that type. A
+/// damaged or foreign file is bad input (the library's message, after the file's name); a
+/// dimension other than --dims is a usage error.
 inline LoadedRun load_state(const Config& c) {
     const std::string& path = c.input;
-    tsnex::detail::Source src(path);  // opened once: a pipe works too (the header is peeked, not consumed)
+    tsnex::detail::Source src(path);  // opened once: a pipe works too
     std::istream& is = src.stream();
-    unsigned char head[24] = {};
-    const std::string_view peeked = src.peek(sizeof head);
-    std::memcpy(head, peeked.data(), peeked.size());
-    const std::size_t got = peeked.size();
-    std::uint32_t field[4] = {};  // version, byte-order mark, value size, dimensions
-    std::memcpy(field, head + 8, sizeof field);
-    if (got < 8 || std::memcmp(head, "TSNERUN", 8) != 0)
-        throw tsnex::io_error(path + ": not a run-state file (one written by tsne --save-state)");
-    if (got < sizeof head) throw tsnex::io_error(path + ": truncated run-state file (" + std::to_string(got) + " bytes)");
-    if (field[0] != 1 && field[0] != 2)
-        throw tsnex::io_error(path + ": run-state format version " + std::to_string(field[0]) +
-                              "; this program reads versions 1 and 2");
-    if (field[1] != 0x01020304u) throw tsnex::io_error(path + ": run state written on a machine with another byte order");
-    const std::uint32_t size = field[2], dims = field[3];
-    if ((size != 4 && size != 8) || dims < 1 || dims > 3)
-        throw tsnex::io_error(path + ": corrupt run-state header (value size " + std::to_string(size) + ", dimensions " +
-                              std::to_string(dims) + ")");
-    if (c.was_given("--dims") && static_cast<std::uint32_t>(c.dims) != dims)
-        usage_fail("--dims ", std::to_string(c.dims), " does not match ", path, ", which holds a ", std::to_string(dims),
-                   "-D run (omit --dims with --load-state: the file sets it)");
-    try {
-        switch (size * 10 + dims) {
-            case 41: return load_run<float, 1>(is, c);
-            case 42: return load_run<float, 2>(is, c);
-            case 43: return load_run<float, 3>(is, c);
-            case 81: return load_run<double, 1>(is, c);
-            case 82: return load_run<double, 2>(is, c);
-            default: return load_run<double, 3>(is, c);
+    const auto as_input_error = [&](auto&& read) {
+        try {
+            return read();
+        } catch (const std::bad_alloc&) {
+            throw;
+        } catch (const std::exception& e) {  // truncated, foreign or inconsistent: the message says what
+            throw tsnex::io_error(path + ": " + e.what());
         }
-    } catch (const std::bad_alloc&) {
-        throw;
-    } catch (const std::exception& e) {  // a truncated or inconsistent file; the message says what is wrong
-        throw tsnex::io_error(path + ": " + e.what());
-    }
+    };
+    const tsne::StateHeader h = as_input_error([&] { return tsne::read_state_header(is); });
+    if (h.dims > 3)
+        throw tsnex::io_error(path + ": run state of a " + std::to_string(h.dims) +
+                              "-D run; this program embeds in 1, 2 or 3 dimensions");
+    if (c.was_given("--dims") && static_cast<std::uint32_t>(c.dims) != h.dims)
+        usage_fail("--dims ", std::to_string(c.dims), " does not match ", path, ", which holds a ", std::to_string(h.dims),
+                   "-D run (omit --dims with --load-state: the file sets it)");
+    return as_input_error([&] {
+        switch (h.value_size * 10 + h.dims) {
+            case 41: return load_run<float, 1>(is, h, c);
+            case 42: return load_run<float, 2>(is, h, c);
+            case 43: return load_run<float, 3>(is, h, c);
+            case 81: return load_run<double, 1>(is, h, c);
+            case 82: return load_run<double, 2>(is, h, c);
+            default: return load_run<double, 3>(is, h, c);
+        }
+    });
 }
 
 inline Input read_input(const Config& c) {
