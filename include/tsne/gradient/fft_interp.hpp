@@ -49,8 +49,8 @@
 namespace tsne {
 
 /// Repulsion policy: FFT-accelerated interpolation (FIt-SNE), O(N) per iteration for 1-D and 2-D
-/// output. See the top of gradient/fft_interp.hpp for the method, its accuracy and caching, and
-/// policies.hpp for the contract. For 3-D use BarnesHut (a 3-D grid would be far too large).
+/// output. See the top of gradient/fft_interp.hpp for the method and its accuracy,
+/// gradient/fft/grid.hpp for the grid and its caching, and policies.hpp for the contract. For 3-D use BarnesHut (a 3-D grid would be far too large).
 struct FFT {
     /// Interpolation nodes per box per axis (p). More nodes: smaller interpolation error (roughly
     /// geometric in p) but p^Dims more spreading work and a p-times larger grid per axis (FFT cost

@@ -13,29 +13,28 @@
 namespace tsne {
 namespace fft_detail {
 
-/// FFTW's single- and double-precision interfaces under one name.
+/// FFTW's interface of one precision (F; plan type P; the guru split planner, the split execute
+/// and destroy of that precision) under one name.
+template <class F, class P, P (*Make)(int, const fftw_iodim*, int, const fftw_iodim*, F*, F*, F*, F*, unsigned),
+          void (*Run)(P, F*, F*, F*, F*), void (*Destroy)(P)>
+struct fftw_calls {
+    using plan = P;
+    /// A plan for H interleaved sequences of length n (element j of sequence t at [j·H + t]).
+    static plan make(int n, int H, F* r, F* i, F* orr, F* oi) {
+        fftw_iodim dim{n, H, H}, many{H, 1, 1};
+        return Make(1, &dim, 1, &many, r, i, orr, oi, FFTW_ESTIMATE);
+    }
+    static void run(plan p, F* r, F* i, F* orr, F* oi) { Run(p, r, i, orr, oi); }
+    static void destroy(plan p) { Destroy(p); }
+};
 template <class F>
 struct fftw_api;
 template <>
-struct fftw_api<float> {
-    using plan = fftwf_plan;
-    static plan make(int n, int H, float* r, float* i, float* orr, float* oi) {
-        fftw_iodim dim{n, H, H}, many{H, 1, 1};
-        return fftwf_plan_guru_split_dft(1, &dim, 1, &many, r, i, orr, oi, FFTW_ESTIMATE);
-    }
-    static void run(plan p, float* r, float* i, float* orr, float* oi) { fftwf_execute_split_dft(p, r, i, orr, oi); }
-    static void destroy(plan p) { fftwf_destroy_plan(p); }
-};
+struct fftw_api<float>
+    : fftw_calls<float, fftwf_plan, fftwf_plan_guru_split_dft, fftwf_execute_split_dft, fftwf_destroy_plan> {};
 template <>
-struct fftw_api<double> {
-    using plan = fftw_plan;
-    static plan make(int n, int H, double* r, double* i, double* orr, double* oi) {
-        fftw_iodim dim{n, H, H}, many{H, 1, 1};
-        return fftw_plan_guru_split_dft(1, &dim, 1, &many, r, i, orr, oi, FFTW_ESTIMATE);
-    }
-    static void run(plan p, double* r, double* i, double* orr, double* oi) { fftw_execute_split_dft(p, r, i, orr, oi); }
-    static void destroy(plan p) { fftw_destroy_plan(p); }
-};
+struct fftw_api<double>
+    : fftw_calls<double, fftw_plan, fftw_plan_guru_split_dft, fftw_execute_split_dft, fftw_destroy_plan> {};
 /// FFTW's planner is global and not thread-safe; executing a plan is.
 inline std::mutex& fftw_planner_mutex() {
     static std::mutex m;
