@@ -157,33 +157,37 @@ private:
         static constexpr std::size_t pack[2][2] = {{0, 1}, {2, 3}};
         F* SR = spec_r_.data();
         F* SI = spec_i_.data();
-        // Rows, a batch of H at a time: only the n rows holding charges (padding rows
-        // transform to 0).
-        ex.parallel_for(row_tiles, 1, [&](std::size_t b, std::size_t e) {
-            auto w = pool_->acquire();
-            F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
-            for (std::size_t tile = b; tile < e; ++tile) {
-                const std::size_t r0 = tile * H, nt = std::min(H, n - r0);
-                for (std::size_t g = 0; g < 2; ++g) {
-                    std::fill(xr, xr + L * H, F(0));
-                    std::fill(xi, xi + L * H, F(0));
-                    for (std::size_t t = 0; t < nt; ++t) {
-                        const F* q = &charges_[(r0 + t) * n * C];
-                        for (std::size_t x = 0; x < n; ++x) {
-                            xr[x * H + t] = q[x * C + pack[g][0]];
-                            xi[x * H + t] = q[x * C + pack[g][1]];
-                        }
-                    }
-                    fft.fwd(w->fft, xr, xi, yr, yi, H);
-                    F* sr = SR + g * n * Lp;
-                    F* si = SI + g * n * Lp;
-                    for (std::size_t t = 0; t < nt; ++t)
-                        for (std::size_t c = 0; c < L; ++c) {
-                            sr[(r0 + t) * Lp + c] = yr[c * H + t];
-                            si[(r0 + t) * Lp + c] = yi[c * H + t];
-                        }
+        // Both row passes run over batches of H rows among the n holding charges (padding rows
+        // transform to 0), for each packed grid g: body(worker, first row r0, rows nt, g).
+        auto row_batches = [&](const auto& body) {
+            ex.parallel_for(row_tiles, 1, [&](std::size_t b, std::size_t e) {
+                auto w = pool_->acquire();
+                for (std::size_t tile = b; tile < e; ++tile) {
+                    const std::size_t r0 = tile * H, nt = std::min(H, n - r0);
+                    for (std::size_t g = 0; g < 2; ++g) body(*w, r0, nt, g);
+                }
+            });
+        };
+        // Rows forward.
+        row_batches([&](Worker<F>& w, std::size_t r0, std::size_t nt, std::size_t g) {
+            F *xr = w.xr, *xi = w.xi, *yr = w.yr, *yi = w.yi;
+            std::fill(xr, xr + L * H, F(0));
+            std::fill(xi, xi + L * H, F(0));
+            for (std::size_t t = 0; t < nt; ++t) {
+                const F* q = &charges_[(r0 + t) * n * C];
+                for (std::size_t x = 0; x < n; ++x) {
+                    xr[x * H + t] = q[x * C + pack[g][0]];
+                    xi[x * H + t] = q[x * C + pack[g][1]];
                 }
             }
+            fft.fwd(w.fft, xr, xi, yr, yi, H);
+            F* sr = SR + g * n * Lp;
+            F* si = SI + g * n * Lp;
+            for (std::size_t t = 0; t < nt; ++t)
+                for (std::size_t c = 0; c < L; ++c) {
+                    sr[(r0 + t) * Lp + c] = yr[c * H + t];
+                    si[(r0 + t) * Lp + c] = yi[c * H + t];
+                }
         });
         // Columns, a batch of H at a time (one cache line of each row): forward, multiply by
         // the kernel's transform, inverse; only the first n rows of the result are needed.
@@ -216,31 +220,25 @@ private:
             }
         });
         // Rows back; keep the first n columns.
-        ex.parallel_for(row_tiles, 1, [&](std::size_t b, std::size_t e) {
-            auto w = pool_->acquire();
-            F *xr = w->xr, *xi = w->xi, *yr = w->yr, *yi = w->yi;
-            for (std::size_t tile = b; tile < e; ++tile) {
-                const std::size_t r0 = tile * H, nt = std::min(H, n - r0);
-                for (std::size_t g = 0; g < 2; ++g) {
-                    const F* sr = SR + g * n * Lp;
-                    const F* si = SI + g * n * Lp;
-                    if (nt < H) {
-                        std::fill(xr, xr + L * H, F(0));
-                        std::fill(xi, xi + L * H, F(0));
-                    }
-                    for (std::size_t t = 0; t < nt; ++t)
-                        for (std::size_t c = 0; c < L; ++c) {
-                            xr[c * H + t] = sr[(r0 + t) * Lp + c];
-                            xi[c * H + t] = si[(r0 + t) * Lp + c];
-                        }
-                    fft.inv(w->fft, xr, xi, yr, yi, H);
-                    for (std::size_t t = 0; t < nt; ++t) {
-                        F* pr = &pot_[(r0 + t) * n * C];
-                        for (std::size_t x = 0; x < n; ++x) {
-                            pr[x * C + pack[g][0]] = yr[x * H + t];
-                            pr[x * C + pack[g][1]] = yi[x * H + t];
-                        }
-                    }
+        row_batches([&](Worker<F>& w, std::size_t r0, std::size_t nt, std::size_t g) {
+            F *xr = w.xr, *xi = w.xi, *yr = w.yr, *yi = w.yi;
+            const F* sr = SR + g * n * Lp;
+            const F* si = SI + g * n * Lp;
+            if (nt < H) {
+                std::fill(xr, xr + L * H, F(0));
+                std::fill(xi, xi + L * H, F(0));
+            }
+            for (std::size_t t = 0; t < nt; ++t)
+                for (std::size_t c = 0; c < L; ++c) {
+                    xr[c * H + t] = sr[(r0 + t) * Lp + c];
+                    xi[c * H + t] = si[(r0 + t) * Lp + c];
+                }
+            fft.inv(w.fft, xr, xi, yr, yi, H);
+            for (std::size_t t = 0; t < nt; ++t) {
+                F* pr = &pot_[(r0 + t) * n * C];
+                for (std::size_t x = 0; x < n; ++x) {
+                    pr[x * C + pack[g][0]] = yr[x * H + t];
+                    pr[x * C + pack[g][1]] = yi[x * H + t];
                 }
             }
         });
