@@ -82,7 +82,7 @@ void check_threads(const tsne::Embedding<T, Dims>& Y) {
 
 }  // namespace
 
-// Measured errors (N = 500 and 3000, seeds below) are listed at the top of gradient/fft_interp.hpp;
+// Measured errors (N = 500 and 3000, seeds below) are listed in benchmarks/RESULTS.md ("FFT notes");
 // the worst are sparse clouds (few points per box: the near field, where interpolation is least
 // accurate, dominates R). The bounds leave a margin of 2-3x over the worst case.
 TEST_CASE_TEMPLATE("FFT repulsion: R and Z match the exact sums (1-D and 2-D, three shapes)", T, float, double) {

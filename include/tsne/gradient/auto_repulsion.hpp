@@ -14,7 +14,7 @@
 //                                                   finished 70k map and 2.6x on a 560k map of the
 //                                                   same extent, with 4x its force error, and costs
 //                                                   more per added point: no crossover was found
-//                                                   (see gradient/fft_interp.hpp).
+//                                                   (benchmarks/RESULTS.md, "FFT notes").
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
