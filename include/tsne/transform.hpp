@@ -126,7 +126,7 @@ public:
         const std::size_t need = o_.init == TransformInit::median && !Y0 ? std::max(k_, k_init) : k_;
         if (graph.k < need)
             detail::fail("reference neighbours: the graph has ", graph.k, " per new point, ", need, " are needed");
-        detail::check_knn_graph(graph, {"reference neighbours", n_ref, "N_reference"});
+        detail::check_knn_graph(graph, {"reference neighbours", n_ref, "N_reference", "distances", true, false, "M"});
         if (o_.perplexity > static_cast<double>(k_))
             detail::fail("perplexity ", o_.perplexity, " is too large for N_reference = ", n_ref,
                          " points: it must be at most ", k_);

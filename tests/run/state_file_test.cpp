@@ -47,6 +47,19 @@ TEST_CASE("state file: read_state_header reports what a saved run holds, and loa
     using Run3f = tsne::Run<float, 3>;
     CHECK_THROWS_WITH_AS(Run3f::load(again, h2), doctest::Contains("8-byte values; expected 3-D of 4-byte"),
                          tsne::invalid_argument);
+    // A header the caller built or changed is checked by load as when it is read.
+    auto bad_n = h, bad_iteration = h, bad_reorder = h, bad_version = h;
+    bad_n.n = 1;
+    bad_iteration.iteration = -1;
+    bad_reorder.reorder = -2;
+    bad_version.version = 7;
+    for (const auto& [bad, what] : {std::pair{bad_n, "points 1"}, std::pair{bad_iteration, "iteration -1"},
+                                    std::pair{bad_reorder, "bad reorder -2"}, std::pair{bad_version, "version 7"}}) {
+        std::stringstream rest(file.str());
+        rest.seekg(static_cast<std::streamoff>(header_bytes));
+        const std::string expected = what;
+        CHECK_THROWS_WITH_AS(decltype(run)::load(rest, bad), doctest::Contains(expected.c_str()), tsne::invalid_argument);
+    }
 }
 
 TEST_CASE("state file: every truncated, foreign or corrupt header is a named tsne::invalid_argument") {

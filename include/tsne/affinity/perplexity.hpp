@@ -150,7 +150,8 @@ struct Perplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         check(g.n);
         const std::size_t n = g.n, k = g.k;
-        detail::check_knn_graph(g, {"neighbour graph", n});
+        detail::check_knn_graph(g, {"neighbour graph", n, "N", "distances", true, false, "N",
+                                     " (rescale the data if its magnitude is extreme)"});
         std::vector<unsigned char> ok(n);
         std::vector<double> sigma(n);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
@@ -203,7 +204,8 @@ struct MultiscalePerplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         for (double p : perplexities) scale(p).check(g.n);
         const std::size_t n = g.n, k = g.k;
-        detail::check_knn_graph(g, {"neighbour graph", n});
+        detail::check_knn_graph(g, {"neighbour graph", n, "N", "distances", true, false, "N",
+                                     " (rescale the data if its magnitude is extreme)"});
         std::vector<std::size_t> missed(n, 0);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
             std::vector<double> d2(k), w(k), acc(k);

@@ -174,8 +174,8 @@ T bh_point_simd(const InteractionList<T, Dims>& L, const T* yi, T* out, T alpha 
 /// Z_i and R_i of one point over an interaction list, SIMD or scalar, for this kernel (a, ia: its
 /// α and 1/α in T, computed once per call by the caller).
 template <class T, int Dims>
-TSNE_ALWAYS_INLINE inline T bh_point(const TKernel& kernel, bool use_simd, const InteractionList<T, Dims>& L, const T* yi, T* out, T a, T ia) {
-    return dispatch(kernel, use_simd, [&](auto unit, auto vec) TSNE_ALWAYS_INLINE {
+TSNE_DETAIL_ALWAYS_INLINE inline T bh_point(const TKernel& kernel, bool use_simd, const InteractionList<T, Dims>& L, const T* yi, T* out, T a, T ia) {
+    return dispatch(kernel, use_simd, [&](auto unit, auto vec) TSNE_DETAIL_ALWAYS_INLINE {
         constexpr bool Unit = decltype(unit)::value;
         if constexpr (decltype(vec)::value) return bh_point_simd<simd::default_arch, T, Dims, Unit>(L, yi, out, a, ia);
         else return bh_point_scalar<T, Dims, Unit>(L, yi, out, a, ia);

@@ -49,17 +49,19 @@ namespace gradient {
 // Forced inlining of dispatch() and of the lambdas it calls: the dispatch then compiles to the
 // plain branches it replaces, so the compiler's later choices (inlining the kernels, contracting
 // a*b+c into fma) and with them the result bits stay those of the branches.
+#ifndef TSNE_DETAIL_ALWAYS_INLINE
 #if defined(__GNUC__) || defined(__clang__)
-#define TSNE_ALWAYS_INLINE __attribute__((always_inline))
+#define TSNE_DETAIL_ALWAYS_INLINE __attribute__((always_inline))
 #else
-#define TSNE_ALWAYS_INLINE
+#define TSNE_DETAIL_ALWAYS_INLINE
+#endif
 #endif
 
 /// Calls f(unit, simd) with std::bool_constant arguments: Unit = kernel.unit(), Simd = use_simd.
 /// The one SIMD/scalar × unit/general dispatch of the repulsion kernels (Exact, Barnes-Hut,
 /// transform).
 template <class F>
-TSNE_ALWAYS_INLINE inline auto dispatch(const TKernel& kernel, bool use_simd, F&& f) {
+TSNE_DETAIL_ALWAYS_INLINE inline auto dispatch(const TKernel& kernel, bool use_simd, F&& f) {
     if (kernel.unit()) {
         if (use_simd) return f(std::true_type{}, std::true_type{});
         return f(std::true_type{}, std::false_type{});

@@ -98,7 +98,7 @@ struct Exact {
             ex.parallel_for(n, 64, [&](std::size_t b, std::size_t e) {
                 T out[Dims];
                 for (std::size_t i = b; i < e; ++i) {
-                    const T z = gradient::dispatch(kernel, simd, [&](auto unit, auto vec) TSNE_ALWAYS_INLINE {
+                    const T z = gradient::dispatch(kernel, simd, [&](auto unit, auto vec) TSNE_DETAIL_ALWAYS_INLINE {
                         constexpr bool Unit = decltype(unit)::value;
                         if constexpr (decltype(vec)::value)
                             return gradient::repulsive_row_simd<simd::default_arch, T, Dims, Unit>(y, n, i, out, a, ia);

@@ -43,6 +43,8 @@ struct KnnGraphRules {
     const char* values = "distances";  ///< how the messages name the second array
     bool distances = true;            ///< the values are distances: finite and >= 0
     bool own_points = false;          ///< row i is point i of those indexed: no self, no repeats
+    const char* rows_name = "N";      ///< how the messages name the number of rows
+    const char* hint = "";            ///< appended to a bad distance's message
 };
 
 /// The one check of a kNN graph's arrays (n rows of k): n·k indices and values (overflow-checked),
@@ -53,8 +55,8 @@ void check_knn_arrays(std::size_t n, std::size_t k, const std::vector<std::uint3
                       const std::vector<T>& values, const KnnGraphRules& r) {
     const std::size_t nk = checked_mul(n, k, r.what);
     if (index.size() != nk || values.size() != nk)
-        fail(r.what, ": N x k = ", n, " x ", k, ", so expected ", n, " x ", k, " = ", nk, " indices and ", nk, " ",
-             r.values, ", got ", index.size(), " indices and ", values.size(), " ", r.values);
+        fail(r.what, ": ", r.rows_name, " x k = ", n, " x ", k, ", so expected ", n, " x ", k, " = ", nk, " indices and ",
+             nk, " ", r.values, ", got ", index.size(), " indices and ", values.size(), " ", r.values);
     std::vector<std::uint32_t> ids(r.own_points ? k : 0);
     for (std::size_t i = 0; i < n; ++i) {
         for (std::size_t m = 0; m < k; ++m) {
@@ -65,7 +67,8 @@ void check_knn_arrays(std::size_t n, std::size_t k, const std::vector<std::uint3
                      r.points);
             if (r.own_points && j == i) fail(r.what, ": point ", i, " lists itself as a neighbour");
             if (r.distances && !(std::isfinite(static_cast<double>(d)) && d >= T(0)))
-                fail(r.what, ": point ", i, " has neighbour distance ", d, "; distances must be finite and >= 0");
+                fail(r.what, ": point ", i, " has neighbour distance ", d, "; distances must be finite and >= 0",
+                     r.hint);
             if (r.own_points) ids[m] = j;
         }
         if (!r.own_points) continue;

@@ -236,6 +236,7 @@ public:
     /// and Dims from the file).
     static Run load(std::istream& is, const StateHeader& header, const Repulsion& repulsion = {},
                     const Optimizer& optimizer = {}, unsigned threads = 0) {
+        detail::check_state_header(header);
         if (header.value_size != sizeof(T) || header.dims != static_cast<std::uint32_t>(Dims))
             detail::fail("run state: holds a ", header.dims, "-D embedding of ", header.value_size,
                          "-byte values; expected ", Dims, "-D of ", sizeof(T), "-byte values");

@@ -38,6 +38,19 @@ inline constexpr char state_magic[8] = {'T', 'S', 'N', 'E', 'R', 'U', 'N', '\0'}
 inline constexpr std::uint32_t state_version = 2;  ///< written; 1 and 2 are read
 inline constexpr std::uint32_t state_byte_order = 0x01020304u;
 
+/// The header's own rules (read_state_header and Run::load, which may be given a header the caller
+/// built): a version read here, value size 4 or 8, Dims >= 1, 2 to max_points points, no negative
+/// count.
+inline void check_state_header(const StateHeader& h) {
+    if (h.version != 1 && h.version != state_version)
+        fail("run state: format version ", h.version, ", this library reads 1 to ", state_version);
+    if ((h.value_size != 4 && h.value_size != 8) || h.dims < 1)
+        fail("run state: bad header (value size ", h.value_size, ", dimensions ", h.dims, ")");
+    if (h.n < 2 || h.n > max_points || h.iteration < 0 || h.kl_every < 0)
+        fail("run state: bad header (points ", h.n, ", iteration ", h.iteration, ", kl_every ", h.kl_every, ")");
+    if (h.reorder < 0 || (h.version < 2 && h.reorder != 0)) fail("run state: bad reorder ", h.reorder);
+}
+
 inline void write_state_header(std::ostream& os, const StateHeader& h) {
     write_array(os, state_magic, 8);
     for (std::uint32_t v : {h.version, state_byte_order, h.value_size, h.dims}) write_pod(os, v);
@@ -73,13 +86,9 @@ inline StateHeader read_state_header(std::istream& is) {
     h.iteration = detail::read_pod<std::int32_t>(is, "the iteration");
     h.kl_every = detail::read_pod<std::int32_t>(is, "kl_every");
     h.dof = detail::read_pod<double>(is, "dof");
-    if (h.n < 2 || h.n > detail::max_points || h.iteration < 0 || h.kl_every < 0)
-        detail::fail("run state: bad header (points ", h.n, ", iteration ", h.iteration, ", kl_every ", h.kl_every,
-                     ")");
-    if (h.version >= 2) {  // version 1 files predate the renumbering: never renumbered
+    if (h.version >= 2)  // version 1 files predate the renumbering: never renumbered
         h.reorder = detail::read_pod<std::int32_t>(is, "reorder");
-        if (h.reorder < 0) detail::fail("run state: bad reorder ", h.reorder);
-    }
+    detail::check_state_header(h);
     return h;
 }
 
