@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <Eigen/Eigenvalues>
+
 #include "helpers.hpp"
 
 // Everything in a namespace of its own, so the runners can be unity-built.
@@ -76,6 +78,64 @@ TEST_CASE("PCA init: identical points fall back to a finite random init, Dims > 
     CHECK(testing::all_finite(Y3));
     CHECK(column_std(Y3, 2) > 0);
     CHECK(column_std(Y3, 2) < column_std(Y3, 0));
+}
+
+// The solver PCA uses against Eigen's full one (the oracle): the top eigenvalues agree to
+// rounding, the vectors are unit, orthogonal and satisfy C v = lambda v; where the eigenvalue is
+// simple they are Eigen's up to sign. Spectra with repeated, clustered, zero and negative
+// eigenvalues, a diagonal (already tridiagonal) matrix, 1x1 and 2x2, and huge / tiny scales.
+TEST_CASE("PCA's symmetric top-eigen solver matches Eigen's SelfAdjointEigenSolver") {
+    tsne::detail::Rng rng(5);
+    auto random_orthogonal = [&](Eigen::Index n) {
+        Eigen::MatrixXd M(n, n);
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (Eigen::Index j = 0; j < n; ++j) M(i, j) = rng.normal();
+        return Eigen::MatrixXd(Eigen::HouseholderQR<Eigen::MatrixXd>(M).householderQ());
+    };
+    std::vector<std::pair<std::string, Eigen::MatrixXd>> cases;
+    for (Eigen::Index n : {1, 2, 3, 5, 17, 64}) {
+        Eigen::MatrixXd G(n, n);
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (Eigen::Index j = 0; j < n; ++j) G(i, j) = rng.normal();
+        cases.push_back({"random n=" + std::to_string(n), G + G.transpose()});
+        cases.push_back({"covariance n=" + std::to_string(n), G.transpose() * G});
+        const Eigen::MatrixXd U = random_orthogonal(n);
+        Eigen::VectorXd lam(n);
+        for (Eigen::Index i = 0; i < n; ++i) lam(i) = i < 3 ? 4.0 : (i % 2 ? 1e-9 : 0.0);  // top three equal
+        cases.push_back({"repeated top n=" + std::to_string(n), U * lam.asDiagonal() * U.transpose()});
+        for (Eigen::Index i = 0; i < n; ++i) lam(i) = 1.0 + 1e-10 * static_cast<double>(i) - (i > n / 2 ? 3.0 : 0.0);
+        cases.push_back({"clustered, negative n=" + std::to_string(n), U * lam.asDiagonal() * U.transpose()});
+        cases.push_back({"diagonal n=" + std::to_string(n), Eigen::MatrixXd(lam.asDiagonal())});
+        cases.push_back({"huge n=" + std::to_string(n), 1e250 * (G.transpose() * G)});
+        cases.push_back({"tiny n=" + std::to_string(n), 1e-250 * (G.transpose() * G)});
+    }
+    cases.push_back({"zero 4x4", Eigen::MatrixXd::Zero(4, 4)});
+    for (const auto& one : cases) {
+        const std::string& name = one.first;
+        const Eigen::MatrixXd& C = one.second;
+        CAPTURE(name);
+        const Eigen::Index n = C.rows(), c = std::min<Eigen::Index>(3, n);
+        Eigen::MatrixXd lower = C.triangularView<Eigen::Lower>();
+        lower.triangularView<Eigen::StrictlyUpper>().setConstant(std::nan(""));  // must not be read
+        const auto top = tsne::detail::symmetric_top_eigen(lower, c);
+        const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(C);
+        const double scale = std::max(C.cwiseAbs().maxCoeff(), std::numeric_limits<double>::min());
+        REQUIRE(top.values.size() == c);
+        REQUIRE(top.vectors.rows() == n);
+        REQUIRE(top.vectors.cols() == c);
+        for (Eigen::Index j = 0; j < c; ++j) {
+            CHECK(std::abs(top.values(j) - es.eigenvalues()(n - 1 - j)) <= 1e-12 * scale * static_cast<double>(n));
+            const Eigen::VectorXd v = top.vectors.col(j);
+            CHECK(v.allFinite());
+            CHECK(std::abs(v.norm() - 1) < 1e-12);
+            CHECK((C * v - top.values(j) * v).stableNorm() <= 1e-11 * scale * static_cast<double>(n));
+            for (Eigen::Index i = 0; i < j; ++i) CHECK(std::abs(v.dot(top.vectors.col(i))) < 1e-10);
+            const double gap_below = j + 1 < n ? es.eigenvalues()(n - 1 - j) - es.eigenvalues()(n - 2 - j) : scale;
+            const double gap_above = j > 0 ? es.eigenvalues()(n - j) - es.eigenvalues()(n - 1 - j) : scale;
+            if (std::min(gap_below, gap_above) > 1e-3 * scale)  // simple: the same line as Eigen's
+                CHECK(std::abs(v.dot(es.eigenvectors().col(n - 1 - j))) > 1 - 1e-10);
+        }
+    }
 }
 
 }  // namespace t_pca

@@ -2,19 +2,20 @@
 // PCA initialisation (the default): the data projected on its first Dims principal axes, scaled so
 // that the first coordinate has standard deviation 1e-4 (openTSNE's rule). Axes' signs are fixed
 // (largest-magnitude loading positive) so a data set always gives the same picture.
-// D <= exact_max_dims: eigen-decomposition of the D x D covariance (accumulated in double, block by
-// block, never copying X). Larger D: randomized subspace iteration from the run's seed.
+// D <= exact_max_dims: the top eigenvectors of the D x D covariance (accumulated in double, block by
+// block, never copying X; detail/symmetric_eigen.hpp). Larger D: randomized subspace iteration
+// from the run's seed.
 // Degenerate data (all points equal) falls back to RandomInit.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 
-#include <Eigen/Eigenvalues>
-#include <Eigen/QR>
+#include <Eigen/Core>
 
 #include "../detail/embedding.hpp"
 #include "../detail/scale.hpp"
 #include "../detail/rng.hpp"
+#include "../detail/symmetric_eigen.hpp"
 #include "random.hpp"
 
 namespace tsne {
@@ -43,6 +44,33 @@ struct PCA {
     }
 
 private:
+    /// Gram-Schmidt, twice over (enough for orthogonality to rounding); a column with nothing left
+    /// (Q rank-deficient) becomes the first unit vector orthogonal to the ones before it.
+    static void orthonormalize_columns(Eigen::MatrixXd& Q) {
+        for (Eigen::Index j = 0; j < Q.cols(); ++j) {
+            for (Eigen::Index unit = -1; unit < Q.rows(); ++unit) {
+                if (unit >= 0) Q.col(j) = Eigen::VectorXd::Unit(Q.rows(), unit);
+                const double before = Q.col(j).norm();
+                for (int pass = 0; pass < 2; ++pass)
+                    for (Eigen::Index i = 0; i < j; ++i) Q.col(j) -= Q.col(i).dot(Q.col(j)) * Q.col(i);
+                const double after = Q.col(j).norm();
+                if (after > 1e-8 * before && std::isfinite(after)) {
+                    Q.col(j) /= after;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Z += B' (B Q). Every product in PCA is a plain column-major MatrixXd times MatrixXd, so
+    /// Eigen's GEMM is instantiated once (a transposed operand would be a second kernel): B' is
+    /// copied, which costs 1/q of the products.
+    static void accumulate_gram(Eigen::MatrixXd& Z, const Eigen::MatrixXd& B, const Eigen::MatrixXd& Q) {
+        const Eigen::MatrixXd BQ = B * Q;
+        const Eigen::MatrixXd Bt = B.transpose();
+        Z.noalias() += Bt * BQ;
+    }
+
     template <class T, int Dims>
     void project(const MatrixRef<T>& X, Embedding<T, Dims>& Y, std::uint64_t seed) const {
         detail::check_positive("PCA init std", std);
@@ -76,8 +104,7 @@ private:
                 B.rowwise() -= mean.transpose();
                 C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
             }
-            Eigen::SelfAdjointEigenSolver<MatD> es(C.template selfadjointView<Eigen::Lower>());
-            for (Eigen::Index j = 0; j < c; ++j) V.col(j) = es.eigenvectors().col(D - 1 - j);  // descending
+            V = detail::symmetric_top_eigen(C, c).vectors;  // descending
         } else {
             const Eigen::Index q = std::min<Eigen::Index>(D, c + 10);
             detail::Rng rng(seed ^ 0x5ca1ab1eULL);
@@ -90,20 +117,21 @@ private:
                     const Eigen::Index m = std::min(blk, n - r);
                     MatD B = scaled(r, m);
                     B.rowwise() -= mean.transpose();
-                    Z.noalias() += B.transpose() * (B * Q);
+                    accumulate_gram(Z, B, Q);
                 }
-                Eigen::HouseholderQR<MatD> qr(Z);
-                Q = qr.householderQ() * MatD::Identity(D, q);
+                Q = std::move(Z);
+                orthonormalize_columns(Q);
             }
             MatD Z = MatD::Zero(D, q);
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
                 MatD B = scaled(r, m);
                 B.rowwise() -= mean.transpose();
-                Z.noalias() += B.transpose() * (B * Q);
+                accumulate_gram(Z, B, Q);
             }
-            Eigen::SelfAdjointEigenSolver<MatD> es(Q.transpose() * Z);
-            for (Eigen::Index j = 0; j < c; ++j) V.col(j) = Q * es.eigenvectors().col(q - 1 - j);
+            const MatD Qt = Q.transpose();
+            const MatD small = Qt * Z;
+            V = Q * detail::symmetric_top_eigen(small, c).vectors;
         }
         for (Eigen::Index j = 0; j < c; ++j) {
             Eigen::Index arg = 0;
