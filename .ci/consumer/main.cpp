@@ -2,6 +2,8 @@
 // comes from its own blob for nearly all points.
 #include <tsne/tsne.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 
@@ -20,6 +22,12 @@ int main() {
             if (j != i && (Y.row(i) - Y.row(j)).squaredNorm() < bd) bd = (Y.row(i) - Y.row(j)).squaredNorm(), best = j;
         same += best % 4 == i % 4;
     }
-    std::printf("tsne %s consumer: %d/200 nearest neighbours in the same blob\n", tsne::version_string, same);
+    // FNV-1a of the embedding's bytes: the separately compiled build must give the same bits.
+    std::uint64_t hash = 1469598103934665603ull;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(Y.data());
+    for (std::size_t b = 0; b < static_cast<std::size_t>(Y.size()) * sizeof(double); ++b)
+        hash = (hash ^ bytes[b]) * 1099511628211ull;
+    std::printf("tsne %s consumer: %d/200 nearest neighbours in the same blob, embedding hash %016llx\n",
+                tsne::version_string, same, static_cast<unsigned long long>(hash));
     return same >= 190 ? 0 : 1;
 }

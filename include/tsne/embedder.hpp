@@ -42,6 +42,7 @@ namespace detail {
 template <class Neighbors = AutoNeighbors, class Affinity = Perplexity, class Init = PCA,
           class Repulsion = AutoRepulsion, class Optimizer = MomentumGains, class Metric = Euclidean>
 using Slots = std::tuple<Neighbors, Affinity, Init, Repulsion, Optimizer, Metric>;
+static_assert(std::is_same_v<Slots<>, DefaultPolicies>, "the default slots are the default pipeline's policies");
 enum Slot : std::size_t { neighbors_slot, affinity_slot, init_slot, repulsion_slot, optimizer_slot, metric_slot };
 
 /// `slots` with slot I replaced by v (of any type): the one place a builder's type changes.
@@ -170,11 +171,25 @@ public:
         }
     }
     /// prepare() + the standard schedule (Options); returns the N x Dims embedding.
+    /// With the default policies and no callbacks this is one call of the default pipeline
+    /// (run/prepare.hpp), which the separately compiled mode compiles once.
     template <class... Callbacks>
     RowMatrix<T> fit(Callbacks&&... callbacks) const {
-        auto run = prepare();
-        run_schedule(run, options_, callbacks...);
-        return run.embedding();
+        if constexpr (sizeof...(Callbacks) == 0 && std::is_same_v<Slots, detail::DefaultPolicies>) {
+            if constexpr (S == Source::distances) {
+                return detail::fit_defaults_from_distances<Dims, T>(view(), options_, slots_);
+            } else if constexpr (S == Source::knn) {
+                return detail::fit_defaults_from_knn<Dims, T>(*input_, options_, slots_);
+            } else if constexpr (S == Source::affinities) {
+                return detail::fit_defaults_from_affinities<Dims, T>(*input_.P, input_.how, options_, slots_);
+            } else {
+                return detail::fit_defaults<Dims, T>(view(), options_, slots_);
+            }
+        } else {
+            auto run = prepare();
+            run_schedule(run, options_, callbacks...);
+            return run.embedding();
+        }
     }
 
     static constexpr Source source() noexcept { return S; }
