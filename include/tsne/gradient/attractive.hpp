@@ -5,6 +5,7 @@
 // drop the 4, so learning rates compare with theirs.)
 // Two twins: a scalar loop (the oracle) and an xsimd kernel with lanes across a row's neighbours.
 // Each row is summed in a fixed order, so the result does not depend on the thread count.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -16,6 +17,25 @@
 
 namespace tsne::gradient {
 
+/// Adds the attraction of row i's edges [e0, e1) of P to acc, one edge after another: the scalar
+/// twin's whole row and the SIMD kernel's tail, so both sum in the same order.
+/// Forced inline, as the loops it replaces were: the same code, hence the same bits (kernel.hpp).
+template <class T, int Dims>
+TSNE_DETAIL_ALWAYS_INLINE inline void attract_edges_scalar(const Csr<T>& P, const std::array<const T*, Dims>& y,
+                                                           std::size_t i, std::size_t e0, std::size_t e1,
+                                                           T inv_alpha, T* acc) {
+    for (std::size_t e = e0; e < e1; ++e) {
+        const std::uint32_t j = P.col[e];
+        T diff[Dims], d2 = 0;
+        for (int d = 0; d < Dims; ++d) {
+            diff[d] = y[d][i] - y[d][j];
+            d2 += diff[d] * diff[d];
+        }
+        const T w = TKernel::attraction(P.val[e], d2, inv_alpha);
+        for (int d = 0; d < Dims; ++d) acc[d] += w * diff[d];
+    }
+}
+
 template <class T, int Dims>
 void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedding<T, Dims>& F,
                             std::size_t begin, std::size_t end, T inv_alpha = 1) {
@@ -23,16 +43,7 @@ void attractive_rows_scalar(const Csr<T>& P, const Embedding<T, Dims>& Y, Embedd
     auto f = F.coords();
     for (std::size_t i = begin; i < end; ++i) {
         T acc[Dims] = {};
-        for (std::size_t e = P.row_ptr[i]; e < P.row_ptr[i + 1]; ++e) {
-            const std::uint32_t j = P.col[e];
-            T diff[Dims], d2 = 0;
-            for (int d = 0; d < Dims; ++d) {
-                diff[d] = y[d][i] - y[d][j];
-                d2 += diff[d] * diff[d];
-            }
-            const T w = TKernel::attraction(P.val[e], d2, inv_alpha);
-            for (int d = 0; d < Dims; ++d) acc[d] += w * diff[d];
-        }
+        attract_edges_scalar<T, Dims>(P, y, i, P.row_ptr[i], P.row_ptr[i + 1], inv_alpha, acc);
         for (int d = 0; d < Dims; ++d) f[d][i] = acc[d];
     }
 }
@@ -64,16 +75,7 @@ void attractive_rows_simd(const Csr<T>& P, const Embedding<T, Dims>& Y, Embeddin
         }
         T out[Dims];
         for (int d = 0; d < Dims; ++d) out[d] = simd::reduce_add(acc[d]);
-        for (; e < r1; ++e) {
-            const std::uint32_t j = P.col[e];
-            T diff[Dims], d2 = 0;
-            for (int d = 0; d < Dims; ++d) {
-                diff[d] = y[d][i] - y[d][j];
-                d2 += diff[d] * diff[d];
-            }
-            const T w = TKernel::attraction(P.val[e], d2, inv_alpha);
-            for (int d = 0; d < Dims; ++d) out[d] += w * diff[d];
-        }
+        attract_edges_scalar<T, Dims>(P, y, i, e, r1, inv_alpha, out);
         for (int d = 0; d < Dims; ++d) f[d][i] = out[d];
     }
 }

@@ -3,6 +3,7 @@
 // The repulsive gradient is R_i / Z. Lanes run across j; every row is independent and summed in a
 // fixed order, Z is summed over rows in index order, so results are bit-identical for any thread
 // count. Best for small N (a few thousand points); the reference for Barnes-Hut and FFT.
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -14,6 +15,23 @@
 namespace tsne {
 namespace gradient {
 
+/// Adds the pair (i, j) to z (w_ij) and acc (f_ij (y_i − y_j)): the scalar twin's loop body and
+/// the SIMD kernel's tail, so both compute a pair alike. Forced inline, as the loop bodies it
+/// replaces were: the same code, hence the same bits (kernel.hpp).
+template <class T, int Dims, bool Unit>
+TSNE_DETAIL_ALWAYS_INLINE inline void repel_pair_scalar(const std::array<const T*, Dims>& y, std::size_t i,
+                                                        std::size_t j, T alpha, T inv_alpha, T& z, T* acc) {
+    T diff[Dims], d2 = 0;
+    for (int d = 0; d < Dims; ++d) {
+        diff[d] = y[d][i] - y[d][j];
+        d2 += diff[d] * diff[d];
+    }
+    T w, f;
+    t_kernel<Unit>(d2, T(1), alpha, inv_alpha, w, f);
+    z += w;
+    for (int d = 0; d < Dims; ++d) acc[d] += f * diff[d];
+}
+
 /// One row, scalar twin. Returns Σ_{j≠i} w_ij; writes R_i = Σ_j f_ij (y_i − y_j) to out (w, f:
 /// the t kernel with α degrees of freedom, kernel.hpp; Unit: α = 1).
 template <class T, int Dims, bool Unit = true>
@@ -22,15 +40,7 @@ T repulsive_row_scalar(const std::array<const T*, Dims>& y, std::size_t n, std::
     T z = 0, acc[Dims] = {};
     for (std::size_t j = 0; j < n; ++j) {
         if (j == i) continue;
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        T w, f;
-        t_kernel<Unit>(d2, T(1), alpha, inv_alpha, w, f);
-        z += w;
-        for (int d = 0; d < Dims; ++d) acc[d] += f * diff[d];
+        repel_pair_scalar<T, Dims, Unit>(y, i, j, alpha, inv_alpha, z, acc);
     }
     for (int d = 0; d < Dims; ++d) out[d] = acc[d];
     return z;
@@ -62,17 +72,7 @@ T repulsive_row_simd(const std::array<const T*, Dims>& y, std::size_t n, std::si
     }
     T zs = simd::reduce_add(z);
     for (int d = 0; d < Dims; ++d) out[d] = simd::reduce_add(acc[d]);
-    for (; j < n; ++j) {
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        T w, f;
-        t_kernel<Unit>(d2, T(1), alpha, inv_alpha, w, f);
-        zs += w;
-        for (int d = 0; d < Dims; ++d) out[d] += f * diff[d];
-    }
+    for (; j < n; ++j) repel_pair_scalar<T, Dims, Unit>(y, i, j, alpha, inv_alpha, zs, out);
     return zs - T(1);
 }
 
