@@ -22,7 +22,8 @@ def first_dir(*candidates):
     return [c for c in candidates if os.path.isdir(c)][:1]
 
 
-flags = ["-ffp-contract=off", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+flags = ["-g0",  # Python's own CFLAGS add -g: debug info costs compile time and memory here
+         "-ffp-contract=off", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
          "-Wno-uninitialized", "-Wno-maybe-uninitialized"]  # GCC < 13's AVX-512 false positives (README)
 if os.environ.get("TSNE_NATIVE", "1") != "0":
     flags.append("-march=native")
