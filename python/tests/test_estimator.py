@@ -192,3 +192,9 @@ def test_bad_input_raises_named_errors(digits, make, error, match):
     est, data = make(digits[0])
     with pytest.raises(error, match=match):
         est.fit(data)
+
+
+def test_learning_rate_in_scikit_learns_units(digits):
+    X, _ = digits
+    est = tsne.TSNE(learning_rate=200, max_iter=260, random_state=1, n_jobs=2).fit(X[:300])
+    assert est.learning_rate_ == 200  # the library ran 800: its gradient has no factor 4
