@@ -64,6 +64,36 @@ TEST_CASE_TEMPLATE("PCA init: first axis std 1e-4, follows the dominant directio
     }
 }
 
+TEST_CASE_TEMPLATE("principal_components: centred projections on the leading axes in data units, PCA init rescales them",
+                   T, float, double) {
+    tsne::detail::Rng rng(4);
+    const Eigen::Index n = 300, D = 5;
+    tsne::RowMatrix<T> X(n, D);
+    for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < D; ++j) X(i, j) = static_cast<T>((j + 1) * 3 * rng.normal() + 1e3);  // axis j: std 3(j+1)
+    const Eigen::MatrixXd P = tsne::principal_components<T>(tsne::MatrixRef<T>(X), 3);
+    REQUIRE(P.rows() == n);
+    REQUIRE(P.cols() == 3);
+    for (Eigen::Index j = 0; j < 3; ++j) {
+        CHECK(std::abs(P.col(j).mean()) < 1e-6 * (1 + P.col(j).norm()));  // centred
+        if (j > 0) CHECK(P.col(j).squaredNorm() < P.col(j - 1).squaredNorm());  // descending variance
+    }
+    // The first component is (almost) the last column of X, centred: data units are kept.
+    const Eigen::VectorXd last = X.col(D - 1).template cast<double>().array() - X.col(D - 1).template cast<double>().mean();
+    CHECK(std::abs(P.col(0).dot(last)) / (P.col(0).norm() * last.norm()) > 0.95);
+    CHECK(P.col(0).norm() / std::sqrt(double(n)) == doctest::Approx(15).epsilon(0.2));
+    CHECK(tsne::principal_components<T>(tsne::MatrixRef<T>(X), 9).cols() == D);  // capped at D
+    CHECK_THROWS_AS(tsne::principal_components<T>(tsne::MatrixRef<T>(X), 0), tsne::invalid_argument);
+    // PCA init = these components scaled to std 1e-4 on the first.
+    tsne::Executor ex(1);
+    tsne::Embedding<T, 2> Y(static_cast<std::size_t>(n));
+    tsne::PCA{}(tsne::MatrixRef<T>(X), Y, 1, ex);
+    const double s = 1e-4 / std::sqrt((P.col(0).array() - P.col(0).mean()).square().mean());
+    for (Eigen::Index i = 0; i < n; i += 37)
+        for (int d = 0; d < 2; ++d)
+            CHECK(double(Y(static_cast<std::size_t>(i), d)) == doctest::Approx(P(i, d) * s).epsilon(1e-5));
+}
+
 TEST_CASE("PCA init: identical points fall back to a finite random init, Dims > D pads") {
     tsne::RowMatrix<double> X = tsne::RowMatrix<double>::Constant(40, 3, 7.0);
     tsne::Executor ex(1);

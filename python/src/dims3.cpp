@@ -1,0 +1,4 @@
+// The extension's functions for 3-D output (one translation unit per dimension: they compile in parallel).
+#include "binding.hpp"
+
+void tsne_py_define_3(pybind11::module_& m) { tsne_py::define<3>(m); }
