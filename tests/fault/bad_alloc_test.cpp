@@ -14,6 +14,22 @@
 
 namespace {
 
+// Under ThreadSanitizer the optimize() sweep below takes allocations 1-40 and every 7th after that
+// instead of every one: TSan is there for the failure paths' races, and those are the same
+// paths, while every allocation is still failed once in the Release and ASan+UBSan runs. (The
+// full sweep took 708 s of CI's ThreadSanitizer step, more than everything else in it.)
+#if defined(__SANITIZE_THREAD__)
+constexpr long optimize_sweep_stride = 7;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr long optimize_sweep_stride = 7;
+#else
+constexpr long optimize_sweep_stride = 1;
+#endif
+#else
+constexpr long optimize_sweep_stride = 1;
+#endif
+
 enum class Stage { prepare_and_fit, optimize_only };
 
 template <int Dims>
@@ -102,7 +118,7 @@ TEST_CASE("bad_alloc: a Run whose optimize() hit bad_alloc stays usable and give
         const long per_call = fault::allocations();
         REQUIRE(per_call > 0);
         int failures = 0, stuck = 0;
-        for (long k = 1; k <= per_call; ++k) {
+        for (long k = 1; k <= per_call; k += k < 40 ? 1 : optimize_sweep_stride) {
             const int before = run.iteration();
             fault::arm(k);
             bool threw = false;
@@ -134,6 +150,8 @@ TEST_CASE("bad_alloc: a Run whose optimize() hit bad_alloc stays usable and give
             CHECK(run.embedding().allFinite());
         }
         CHECK(failures > 0);
-        CHECK((reorder > 0) == (stuck > 0));  // only a renumbered run can fail to restore its order
+        // Only a renumbered run can fail to restore its order (and the full sweep meets such a failure).
+        if (reorder <= 0) CHECK(stuck == 0);
+        else if (optimize_sweep_stride == 1) CHECK(stuck > 0);
     }
 }
