@@ -40,6 +40,10 @@ Affinities<T> joint_affinities_consuming(const Policy& policy, KnnGraph<T>&& g, 
     out.P = symmetrize(g.n, g.k, std::move(g.index), std::move(g.distance), ex);
     return out;
 }
+/// What the calibrated policies (Perplexity, MultiscalePerplexity) require of their graph.
+inline KnnGraphRules calibration_graph_rules(std::size_t n) {
+    return {"neighbour graph", n, "N", "distances", true, false, "N", " (rescale the data if its magnitude is extreme)"};
+}
 }  // namespace detail
 
 struct Perplexity {
@@ -150,8 +154,7 @@ struct Perplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         check(g.n);
         const std::size_t n = g.n, k = g.k;
-        detail::check_knn_graph(g, {"neighbour graph", n, "N", "distances", true, false, "N",
-                                     " (rescale the data if its magnitude is extreme)"});
+        detail::check_knn_graph(g, detail::calibration_graph_rules(n));
         std::vector<unsigned char> ok(n);
         std::vector<double> sigma(n);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
@@ -204,8 +207,7 @@ struct MultiscalePerplexity {
     AffinityDiagnostics conditionals(const KnnGraph<T>& g, T* cond, Exec& ex) const {
         for (double p : perplexities) scale(p).check(g.n);
         const std::size_t n = g.n, k = g.k;
-        detail::check_knn_graph(g, {"neighbour graph", n, "N", "distances", true, false, "N",
-                                     " (rescale the data if its magnitude is extreme)"});
+        detail::check_knn_graph(g, detail::calibration_graph_rules(n));
         std::vector<std::size_t> missed(n, 0);
         ex.parallel_for(n, default_block, [&](std::size_t b, std::size_t e) {
             std::vector<double> d2(k), w(k), acc(k);

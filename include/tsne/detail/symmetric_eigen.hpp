@@ -167,6 +167,13 @@ inline TopEigen symmetric_top_eigen(const Eigen::MatrixXd& lower, Eigen::Index c
     const double tiny = std::max(norm * eps, std::numeric_limits<double>::min());
 
     std::vector<std::vector<double>> found;
+    auto remove_found = [&found](std::vector<double>& y) {  // y minus its parts along the vectors found
+        for (const auto& f : found) {
+            double dot = 0;
+            for (std::size_t i = 0; i < y.size(); ++i) dot += f[i] * y[i];
+            for (std::size_t i = 0; i < y.size(); ++i) y[i] -= dot * f[i];
+        }
+    };
     for (Eigen::Index j = 0; j < count; ++j) {
         // Eigenvalue number n-1-j in ascending order: the smallest x with more than n-1-j below it.
         const Eigen::Index rank = n - 1 - j;
@@ -183,11 +190,7 @@ inline TopEigen symmetric_top_eigen(const Eigen::MatrixXd& lower, Eigen::Index c
         std::vector<double> y(static_cast<std::size_t>(n));
         for (Eigen::Index i = 0; i < n; ++i) y[static_cast<std::size_t>(i)] = 1.0 + static_cast<double>((7 * i + 3 * j) % 11) / 11.0;
         for (int it = 0; it < 4; ++it) {
-            for (const auto& f : found) {
-                double dot = 0;
-                for (std::size_t i = 0; i < y.size(); ++i) dot += f[i] * y[i];
-                for (std::size_t i = 0; i < y.size(); ++i) y[i] -= dot * f[i];
-            }
+            remove_found(y);
             if (!symeig::normalize(y)) {  // the start lay in the span already found: another start
                 for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<double>((5 * i + 2 * found.size() + 1) % 13);
                 continue;
@@ -195,11 +198,7 @@ inline TopEigen symmetric_top_eigen(const Eigen::MatrixXd& lower, Eigen::Index c
             symeig::solve_shifted(t, lambda, tiny, y);
             symeig::normalize(y);
         }
-        for (const auto& f : found) {  // a last orthogonalisation: inverse iteration mixes close vectors
-            double dot = 0;
-            for (std::size_t i = 0; i < y.size(); ++i) dot += f[i] * y[i];
-            for (std::size_t i = 0; i < y.size(); ++i) y[i] -= dot * f[i];
-        }
+        remove_found(y);  // a last orthogonalisation: inverse iteration mixes close vectors
         symeig::normalize(y);
         found.push_back(y);
         // Back to the original basis: z = H_0 H_1 ... H_{n-3} y.
@@ -208,10 +207,10 @@ inline TopEigen symmetric_top_eigen(const Eigen::MatrixXd& lower, Eigen::Index c
             const double tk = tau[static_cast<std::size_t>(k)];
             if (tk == 0) continue;
             const double* v = &A(k + 1, k);
-            double s = 0;
-            for (Eigen::Index i = 0; i < n - k - 1; ++i) s += v[i] * z[static_cast<std::size_t>(k + 1 + i)];
-            s *= tk;
-            for (Eigen::Index i = 0; i < n - k - 1; ++i) z[static_cast<std::size_t>(k + 1 + i)] -= s * v[i];
+            double vz = 0;
+            for (Eigen::Index i = 0; i < n - k - 1; ++i) vz += v[i] * z[static_cast<std::size_t>(k + 1 + i)];
+            vz *= tk;
+            for (Eigen::Index i = 0; i < n - k - 1; ++i) z[static_cast<std::size_t>(k + 1 + i)] -= vz * v[i];
         }
         for (Eigen::Index i = 0; i < n; ++i) out.vectors(i, j) = z[static_cast<std::size_t>(i)];
     }

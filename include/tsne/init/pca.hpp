@@ -75,14 +75,18 @@ Eigen::MatrixXd scaled_principal_components(const MatrixRef<T>& X, Eigen::Index 
         mean += scaled(r, m).colwise().sum().transpose();
     }
     mean /= static_cast<double>(n);
+    auto centred = [&](Eigen::Index r, Eigen::Index m) {  // rows [r, r+m), scaled and centred
+        MatD B = scaled(r, m);
+        B.rowwise() -= mean.transpose();
+        return B;
+    };
     c = std::min<Eigen::Index>(c, D);
     MatD V(D, c);  // principal axes as columns
     if (D <= exact_max_dims) {
         MatD C = MatD::Zero(D, D);
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            MatD B = scaled(r, m);
-            B.rowwise() -= mean.transpose();
+            const MatD B = centred(r, m);
             C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
         }
         V = detail::symmetric_top_eigen(C, c).vectors;  // descending
@@ -96,8 +100,7 @@ Eigen::MatrixXd scaled_principal_components(const MatrixRef<T>& X, Eigen::Index 
             MatD Z = MatD::Zero(D, q);  // Cov * Q without forming Cov
             for (Eigen::Index r = 0; r < n; r += blk) {
                 const Eigen::Index m = std::min(blk, n - r);
-                MatD B = scaled(r, m);
-                B.rowwise() -= mean.transpose();
+                const MatD B = centred(r, m);
                 accumulate_gram(Z, B, Q);
             }
             Q = std::move(Z);
@@ -106,8 +109,7 @@ Eigen::MatrixXd scaled_principal_components(const MatrixRef<T>& X, Eigen::Index 
         MatD Z = MatD::Zero(D, q);
         for (Eigen::Index r = 0; r < n; r += blk) {
             const Eigen::Index m = std::min(blk, n - r);
-            MatD B = scaled(r, m);
-            B.rowwise() -= mean.transpose();
+            const MatD B = centred(r, m);
             accumulate_gram(Z, B, Q);
         }
         const MatD Qt = Q.transpose();
@@ -123,8 +125,7 @@ Eigen::MatrixXd scaled_principal_components(const MatrixRef<T>& X, Eigen::Index 
     MatD P(n, c);
     for (Eigen::Index r = 0; r < n; r += blk) {
         const Eigen::Index m = std::min(blk, n - r);
-        MatD B = scaled(r, m);
-        B.rowwise() -= mean.transpose();
+        const MatD B = centred(r, m);
         P.block(r, 0, m, c).noalias() = B * V;
     }
     return P;
