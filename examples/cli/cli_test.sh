@@ -730,8 +730,10 @@ WANT='--color labels needs --labels' \
     expect_failure "--color labels without labels" 2 --input "$WORK/small.csv" --color labels --plot "$WORK/fail/p.png"
 WANT='--animate: .*%d' \
     expect_failure "--animate without .gif or %d" 2 --input "$WORK/small.csv" --animate "$WORK/fail/a.png"
-WANT='--snapshots, --animate-size, --animate-view and --frame-delay need --animate' \
-    expect_failure "--snapshots without --animate" 2 --input "$WORK/small.csv" --snapshots 5 --output "$OUT"
+WANT='--snapshots needs --animate FILE or --html FILE' \
+    expect_failure "--snapshots without --animate or --html" 2 --input "$WORK/small.csv" --snapshots 5 --output "$OUT"
+WANT='--animate-size, --animate-view and --frame-delay need --animate' \
+    expect_failure "--animate-size without --animate" 2 --input "$WORK/small.csv" --animate-size 200 --output "$OUT"
 WANT='--gains must be' \
     expect_failure "--gains 0.2,1.5,0.01" 2 --input "$WORK/small.csv" --gains 0.2,1.5,0.01 --output "$OUT"
 WANT='--bh-group-size' expect_failure "--bh-group-size below the leaf size" 2 --input "$WORK/small.csv" \

@@ -253,7 +253,8 @@ void diagnose(const Config& c, const tsnex::ConstMap<T>* X, const tsne::RowMatri
     const std::size_t n = static_cast<std::size_t>(Y.rows());
     const bool want_scores = c.color == ColorKind::distortion || c.color == ColorKind::preservation;
     const bool want_report = !c.report.empty();
-    if (c.color == ColorKind::embedding3d) r.colors = tsne::embedding_colors(Y);
+    // The page offers the RGB colouring of a 3-D run whatever --color says (it costs one pass).
+    if (c.color == ColorKind::embedding3d || (!c.html.empty() && Y.cols() == 3)) r.colors = tsne::embedding_colors(Y);
     if (want_report && !labels.empty()) {
         const std::size_t k = std::min<std::size_t>(10, n - 1);
         const auto gy = tsne::AutoNeighbors{}(tsne::MatrixRef<T>(Y), k, tsne::Euclidean{}, ex);
@@ -506,6 +507,13 @@ inline int run(Config c, Stage& stage) {
     Outputs out;
     if (!c.output.empty() && c.output != "-") out.csv = std::make_unique<tsnex::PendingFile>(c.output);
     if (!c.plot.empty()) out.png = std::make_unique<tsnex::PendingFile>(c.plot);
+    if (!c.html.empty()) {
+        try {
+            out.html = std::make_unique<tsnex::PendingFile>(c.html);
+        } catch (const tsnex::io_error& e) {
+            throw tsnex::io_error(std::string("--html: ") + e.what());
+        }
+    }
     if (!c.save_knn.empty()) out.knn = std::make_unique<tsnex::PendingFile>(c.save_knn);
     if (!c.animate.empty() && is_gif_name(c.animate)) out.gif = std::make_unique<tsnex::PendingFile>(c.animate);
     if (!c.report.empty()) out.report = std::make_unique<tsnex::PendingFile>(c.report);
@@ -521,9 +529,9 @@ inline int run(Config c, Stage& stage) {
         std::fprintf(stderr, "tsne: read %s from %s in %.3f s\n", in.description.c_str(), c.input.c_str(), read_seconds);
     if (in.run) {  // --load-state: the dimension is the file's (a different --dims was refused)
         c.dims = std::visit([](const auto& run) { return run_shape<std::decay_t<decltype(run)>>::dims; }, *in.run);
-        if (c.dims < 2 && (!c.plot.empty() || !c.animate.empty()))
-            usage_fail(c.plot.empty() ? "--animate" : "--plot", " needs a 2-D or 3-D run, but ", c.input,
-                       " holds a 1-D run");
+        if (c.dims < 2 && (!c.plot.empty() || !c.animate.empty() || !c.html.empty()))
+            usage_fail(!c.plot.empty() ? "--plot" : !c.html.empty() ? "--html" : "--animate",
+                       " needs a 2-D or 3-D run, but ", c.input, " holds a 1-D run");
     }
     std::vector<int> labels;
     if (!c.labels.empty()) {
@@ -557,6 +565,7 @@ inline int run(Config c, Stage& stage) {
     }
 #if TSNE_HAVE_STB
     write_pictures(c, r, labels, out);
+    write_html(c, r, labels, nullptr, out);
 #endif
     write_embedding(out, r.Y);
     if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));
@@ -564,7 +573,8 @@ inline int run(Config c, Stage& stage) {
     commit_outputs(out);
     write_stdout(c, r.Y);
     if (!c.quiet) {
-        const std::string wrote = wrote_list({&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state});
+        const std::string wrote =
+            wrote_list({&c.output, &c.plot, &c.html, &c.animate, &c.report, &c.save_knn, &c.save_state});
         std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
                      c.dims, seconds_since(t0), r.kl, wrote.c_str());
     }

@@ -57,7 +57,7 @@ enum class MetricKind { euclidean, cosine };
 enum class AffinityKind { perplexity, multiscale, uniform };
 
 struct Config {
-    std::string input, output, labels, plot, save_knn, animate, report, save_state;
+    std::string input, output, labels, plot, save_knn, animate, report, save_state, html;
     std::uint64_t shape_rows = 0, shape_cols = 0;  ///< --shape (raw float32 input)
     InputKind input_kind = InputKind::data;
     std::string input_option;  ///< "--input", "--distances", "--knn-graph", "--affinities" or "--load-state"
@@ -381,13 +381,26 @@ inline const Option options[] = {
     {"--plot-size", "PX", anywhere,
      [](Config& c, const Arg& a) { a.integer(c.plot_size, 200, 8000); },
      "width and height of --plot in pixels, 200 to 8000 (default 900)"},
+    {"--html", "FILE", any_input,
+     [](Config& c, const Arg& a) { c.html = a.file(); },
+     "interactive page of the embedding: one self-contained HTML file (no\n"
+     "network, no external file) to open in any current browser. Pan\n"
+     "(drag) and zoom (wheel, +/-); points coloured by label with a legend\n"
+     "that hides and shows classes, or by --color's diagnostics, or RGB\n"
+     "(--dims 3; the page shows x, y); hover or click a point for its\n"
+     "index, label and, with images (IDX input, --image-shape,\n"
+     "--image-data), its image; with --snapshots a slider and a play\n"
+     "button replay the optimisation. Needs --dims 2 or 3. Points are\n"
+     "drawn into a canvas in software (no WebGL), so a million points\n"
+     "stay usable; above 64 MiB of image pixels (about 85,000 28x28\n"
+     "images) only every s-th point keeps its image."},
     {"--color", "MODE", any_input,
      [](Config& c, const Arg& a) { a.choice(c.color, {{"labels", ColorKind::labels},
                                                       {"distortion", ColorKind::distortion},
                                                       {"preservation", ColorKind::preservation},
                                                       {"embedding3d", ColorKind::embedding3d},
                                                       {"none", ColorKind::none}}); },
-     "colouring of --plot: labels (needs --labels; a legend), distortion\n"
+     "colouring of --plot and --html: labels (needs --labels; a legend), distortion\n"
      "or preservation (per-point neighbourhood scores, --input only; a\n"
      "colour bar), embedding3d (--dims 3: the three coordinates as red,\n"
      "green, blue, each from its 1st to 99th percentile), none. Default:\n"
@@ -404,8 +417,8 @@ inline const Option options[] = {
      "                    are among its K nearest embedding neighbours"},
     {"--snapshots", "K", any_input,
      [](Config& c, const Arg& a) { a.integer(c.snapshots, 1, 100000000); },
-     "record the embedding every K iterations (for --animate; default 10\n"
-     "when --animate is given)"},
+     "record the embedding every K iterations (for --animate, and for the\n"
+     "slider of --html; default 10 when --animate is given)"},
     {"--animate", "FILE", any_input,
      [](Config& c, const Arg& a) { c.animate = a.file(); },
      "animation of the optimisation, one frame per snapshot: an animated\n"
@@ -857,14 +870,15 @@ inline Action parse_args(int argc, char** argv, Config& c) {
                    "(see tsne --help)");
     if (c.inputs.size() > 1)
         usage_fail(c.inputs[0], " and ", c.inputs[1], " exclude each other: give exactly one input");
-    if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty() && c.save_state.empty())
-        usage_fail("nothing to write: give --output, --plot, --animate, --report or --save-state (see tsne --help)");
+    if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty() && c.save_state.empty() &&
+        c.html.empty())
+        usage_fail("nothing to write: give --output, --plot, --html, --animate, --report or --save-state (see tsne --help)");
     check_applicable(c);
     // A saved run continues without early exaggeration unless asked for (see --help).
     if (c.input_kind == InputKind::state && !c.was_given("--exaggeration-iterations")) c.exaggeration_iterations = 0;
     if (c.verbose && c.quiet) usage_fail("--verbose and --quiet exclude each other");
-    if (!c.labels.empty() && c.plot.empty() && c.animate.empty() && c.report.empty())
-        usage_fail("--labels is only used with --plot, --animate or --report");
+    if (!c.labels.empty() && c.plot.empty() && c.animate.empty() && c.report.empty() && c.html.empty())
+        usage_fail("--labels is only used with --plot, --html, --animate or --report");
     if (c.shape_rows != 0 && tsnex::is_npy_path(c.input))
         usage_fail("--shape is for headerless float32 files, but ", c.input, " is named .npy (whose header has the shape)");
     if (!c.plot.empty() || !c.animate.empty()) {
@@ -874,16 +888,24 @@ inline Action parse_args(int argc, char** argv, Config& c) {
 #endif
         if (c.dims < 2) usage_fail(c.plot.empty() ? "--animate" : "--plot", " needs --dims 2 or 3");
     }
-    if ((c.was_given("--color") || c.was_given("--color-k")) && c.plot.empty()) usage_fail("--color and --color-k need --plot");
+    if (!c.html.empty()) {
+#if !TSNE_HAVE_STB
+        usage_fail("--html is unavailable: this tsne was built without stb (Debian: libstb-dev)");
+#endif
+        if (c.dims < 2) usage_fail("--html needs --dims 2 or 3");
+    }
+    if ((c.was_given("--color") || c.was_given("--color-k")) && c.plot.empty() && c.html.empty())
+        usage_fail("--color and --color-k need --plot or --html");
     if (c.was_given("--plot-size") && c.plot.empty()) usage_fail("--plot-size needs --plot");
     if (c.color == ColorKind::labels && c.labels.empty()) usage_fail("--color labels needs --labels FILE");
     if ((c.color == ColorKind::distortion || c.color == ColorKind::preservation) && c.input_kind != InputKind::data)
         usage_fail("--color distortion and preservation need the data (--input), not ", c.input_option);
     if (c.color == ColorKind::embedding3d && c.dims != 3)
         usage_fail("--color embedding3d needs --dims 3 (the three coordinates become red, green and blue)");
-    if ((c.was_given("--snapshots") || c.was_given("--animate-size") || c.was_given("--frame-delay") || c.was_given("--animate-view")) &&
-        c.animate.empty())
-        usage_fail("--snapshots, --animate-size, --animate-view and --frame-delay need --animate FILE");
+    if (c.was_given("--snapshots") && c.animate.empty() && c.html.empty())
+        usage_fail("--snapshots needs --animate FILE or --html FILE");
+    if ((c.was_given("--animate-size") || c.was_given("--frame-delay") || c.was_given("--animate-view")) && c.animate.empty())
+        usage_fail("--animate-size, --animate-view and --frame-delay need --animate FILE");
     if (!c.animate.empty()) {
         if (c.snapshots == 0) c.snapshots = 10;
         if (!is_gif_name(c.animate)) frame_pattern_check(c.animate);
@@ -894,6 +916,10 @@ inline Action parse_args(int argc, char** argv, Config& c) {
                        std::to_string(c.snapshots), " makes up to ", std::to_string(max_frames(c)),
                        " frames, more than ", std::to_string(max_animation_frames), ": give a larger --snapshots");
     }
+    if (!c.html.empty() && c.animate.empty() && max_frames(c) > max_animation_frames)
+        usage_fail("--html: --iterations ", std::to_string(c.iterations), " with --snapshots ", std::to_string(c.snapshots),
+                   " makes up to ", std::to_string(max_frames(c)), " snapshots, more than ",
+                   std::to_string(max_animation_frames), ": give a larger --snapshots");
     if (c.repulsion.barnes_hut.group_size < c.repulsion.barnes_hut.leaf_size)
         usage_fail("--bh-group-size (", std::to_string(c.repulsion.barnes_hut.group_size),
                    ") must be at least --bh-leaf-size (", std::to_string(c.repulsion.barnes_hut.leaf_size), ")");

@@ -28,6 +28,7 @@
 #include "options.hpp"
 #if TSNE_HAVE_STB
 #include "gif.hpp"
+#include "page.hpp"
 #include "plot.hpp"
 #endif
 
@@ -84,7 +85,7 @@ inline bool same_file(const FileIdentity& a, const FileIdentity& b) {
 }
 
 /// Refuses (exit 2, before any work) a command whose outputs would overwrite each other or an
-/// input: every output file (--output, --plot, --save-knn, --animate: the GIF or every PNG frame
+/// input: every output file (--output, --plot, --html, --save-knn, --animate: the GIF or every PNG frame
 /// the schedule can make, --report, --save-state) against every other and against every input
 /// (--input or the other input options, --labels, --reference-data, --reference-embedding).
 inline void check_distinct_files(const Config& c) {
@@ -99,6 +100,7 @@ inline void check_distinct_files(const Config& c) {
     };
     add(outs, "--output", c.output);
     add(outs, "--plot", c.plot);
+    add(outs, "--html", c.html);
     add(outs, "--save-knn", c.save_knn);
     if (is_gif_name(c.animate)) add(outs, "--animate", c.animate);
     add(outs, "--report", c.report);
@@ -174,7 +176,7 @@ struct Result {
 
 /// Output files, created (as temporaries) before the work so an unwritable destination fails fast.
 struct Outputs {
-    std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report, state;
+    std::unique_ptr<tsnex::PendingFile> csv, png, knn, gif, report, state, html;
     std::vector<std::unique_ptr<tsnex::PendingFile>> frames;  ///< PNG frames (frame 0 up front, the others as rendered)
 };
 
@@ -273,6 +275,44 @@ inline void write_pictures(const Config& c, const Result& r, const std::vector<i
         out.frames[f]->finish();  // closed at once: one open file at a time, however many frames
     }
 }
+
+/// --html: the interactive page (page.hpp) of the run: its embedding, snapshots, labels, the
+/// diagnostics --color computed (and, in 3-D, the third coordinate and the RGB colours) and the
+/// images, if any.
+inline void write_html(const Config& c, const Result& r, const std::vector<int>& labels,
+                       const tsnex::ImageSet* images, Outputs& out) {
+    if (!out.html) return;
+    tsnex::PageData d;
+    d.title = "t-SNE of " + base_name(c.input) + (c.dims == 3 ? " (x, y of 3-D)" : "");
+    d.embedding = r.Y;
+    d.frames = r.frames;
+    d.final_iteration = r.start_iteration + r.iterations;
+    d.labels = labels;
+    const std::string k = std::to_string(c.color_k);
+    if (!r.distortion.empty()) d.values.push_back({"distortion (k = " + k + ")", r.distortion, 1, 99});
+    if (!r.preservation.empty()) d.values.push_back({"kNN preservation (k = " + k + ")", r.preservation, 0, 100});
+    if (c.dims == 3) {
+        std::vector<double> z;
+        std::visit([&](const auto& y) { for (Eigen::Index i = 0; i < y.rows(); ++i) z.push_back(static_cast<double>(y(i, 2))); }, r.Y);
+        d.values.push_back({"third coordinate", std::move(z), 1, 99});
+        d.rgb = r.colors;
+    }
+    switch (c.color) {
+        case ColorKind::labels: d.initial_coloring = "labels"; break;
+        case ColorKind::distortion: d.initial_coloring = d.values.front().name; break;
+        case ColorKind::preservation: d.initial_coloring = d.values.front().name; break;
+        case ColorKind::embedding3d: d.initial_coloring = "rgb"; break;
+        case ColorKind::none: d.initial_coloring = "none"; break;
+        default:  // as --plot: labels, else the third coordinate in 3-D
+            d.initial_coloring = !labels.empty() ? "labels" : c.dims == 3 ? "third coordinate" : "";
+    }
+    d.images = images;
+    tsnex::PendingFileBuf buf(*out.html);
+    std::ostream os(&buf);
+    tsnex::write_page(os, d);
+    os.flush();
+    out.html->finish();
+}
 #endif
 
 /// JSON string literal (escapes quotes, backslashes and control characters).
@@ -346,7 +386,7 @@ inline void write_stdout(const Config& c, const tsnex::Matrix& Y) {
 /// Moves every output file into place, all or none (tsnex::commit_all).
 inline void commit_outputs(Outputs& out) {
     std::vector<tsnex::PendingFile*> all;
-    for (auto* f : {&out.knn, &out.png, &out.gif, &out.report, &out.state, &out.csv})
+    for (auto* f : {&out.knn, &out.png, &out.html, &out.gif, &out.report, &out.state, &out.csv})
         if (*f) all.push_back(f->get());
     for (auto& f : out.frames) all.push_back(f.get());
     tsnex::commit_all(all);
