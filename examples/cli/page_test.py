@@ -283,6 +283,7 @@ def run_test(tsne, data_dir):
             x, y = pos[target]
             browser.mouse("mouseMoved", x, y)
             settle(browser)
+            browser.wait_for("!!document.querySelector('#tip canvas[data-drawn]')", 10)
             tip = browser.eval("({hover: tsnePage.hover(), text: document.getElementById('tip').textContent,"
                                " shown: getComputedStyle(document.getElementById('tip')).display})")
             checks.check(tip["hover"] == target and tip["shown"] == "block",
@@ -417,6 +418,7 @@ def measure(page, runs):
             open_page(browser, page, timeout=120)
             wall = time.monotonic() - t0
             ready = browser.eval("tsnePage.readyTime")
+            print(browser.eval("tsnePage.timings"))
             print("%s: %.1f MB (%d bytes); ready %.2f s after navigation start (%.2f s wall, from the navigate command)"
                   % (page, size / 1e6, size, ready / 1000, wall), flush=True)
         finally:
