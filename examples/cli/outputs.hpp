@@ -105,6 +105,7 @@ inline void check_distinct_files(const Config& c) {
     add(outs, "--save-state", c.save_state);
     add(ins, c.input_option.empty() ? "--input" : c.input_option, c.input);
     add(ins, "--labels", c.labels);
+    add(ins, "--image-data", c.image_data);
     add(ins, "--reference-data", c.reference_data);
     add(ins, "--reference-embedding", c.reference_embedding);
     // `o` against the outputs from `first_out` on (a frame: against all, named second) and the inputs.
