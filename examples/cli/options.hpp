@@ -473,12 +473,12 @@ inline const Option options[] = {
      "draw each point's own image at its place on --plot instead of a dot.\n"
      "The images: --image-data, else --image-shape, else an IDX --input\n"
      "of N x H x W (or N x H x W x 1|3) images (e.g.\n"
-     "t10k-images-idx3-ubyte.gz). Where images overlap, the one nearest\n"
-     "the centre of its crowd is drawn last (on top): points are drawn\n"
-     "from the sparsest to the densest place, so each dense region shows\n"
-     "its most typical images whole, and isolated points (outliers) stay\n"
-     "visible; ties in a fixed order. With --labels each image gets a\n"
-     "border in its label's colour and the plot a legend. 3-D: x, y."},
+     "t10k-images-idx3-ubyte.gz). Overlaps: images are drawn from the\n"
+     "sparsest to the densest place (by how many others each overlaps;\n"
+     "ties by point order), so the images amid each crowd, its most\n"
+     "typical, are on top and whole, and isolated points (outliers) are\n"
+     "never covered. With --labels each image gets a border in its\n"
+     "label's colour and the plot a legend. 3-D: x and y are drawn."},
     {"--image-data", "FILE", any_input,
      [](Config& c, const Arg& a) { c.image_data = a.file(); },
      "the images, one per point, in point order: .npy (C order) of N x H x W\n"
@@ -496,9 +496,11 @@ inline const Option options[] = {
      "contrast); data with negative values min-max to 0..255"},
     {"--image-size", "PX", any_input,
      [](Config& c, const Arg& a) { a.integer(c.image_size, 4, 1024); },
-     "longest side of each drawn image in pixels, 4 to 1024 (default:\n"
-     "plot size x 0.9 / sqrt(N), at least the images' own size up to 1.5x\n"
-     "a square's share, within 8 to 128; with --image-grid, the cell)"},
+     "longest side of each drawn image in pixels, 4 to 1024 (default: the\n"
+     "side of an equal square share of the plot area, sqrt(area / N),\n"
+     "within 8 to 128: about 20 px for 1,800 points at 900 px, 79 px for\n"
+     "10,000 at 8,000; with --image-grid the cell less a 1/16 gap, and at\n"
+     "most the cell)"},
     {"--image-grid", "", any_input,
      [](Config& c, const Arg&) { c.image_grid = true; },
      "draw the images on a regular grid, one per cell, placed so that\n"
