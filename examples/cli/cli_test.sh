@@ -1522,6 +1522,8 @@ for opt in --image-grid --image-invert "--image-size 20"; do
     WANT="${opt%% *} needs --images" expect_failure "$opt without --images" 2 \
         --input "$WORK/small.csv" --image-shape 8,8 $opt --plot "$WORK/fail/m.png"
 done
+WANT='--color does not apply to --images' expect_failure "--images --color distortion" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/fail/m.png"
 WANT='--image-size must be an integer from 4 to 1024' expect_failure "--image-size 2" 2 \
     --input "$WORK/small.csv" --image-shape 8,8 --images --image-size 2 --plot "$WORK/fail/m.png"
 WANT='--plot .* would overwrite the input --image-data' expect_failure "--plot over --image-data" 2 \

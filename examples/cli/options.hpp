@@ -956,6 +956,9 @@ inline Action parse_args(int argc, char** argv, Config& c) {
     if ((c.was_given("--color") || c.was_given("--color-k")) && c.plot.empty()) usage_fail("--color and --color-k need --plot");
     if (c.was_given("--plot-size") && c.plot.empty()) usage_fail("--plot-size needs --plot");
     if (c.images && c.plot.empty()) usage_fail("--images draws on --plot: give --plot FILE.png");
+    if (c.images && c.color != ColorKind::automatic && c.color != ColorKind::labels)
+        usage_fail("--color does not apply to --images: the images replace the coloured dots (--labels colours "
+                   "their borders)");
     for (const char* opt : {"--image-size", "--image-grid", "--image-invert"})
         if (c.was_given(opt) && !c.images) usage_fail(opt, " needs --images");
     if (c.color == ColorKind::labels && c.labels.empty()) usage_fail("--color labels needs --labels FILE");
