@@ -1301,5 +1301,235 @@ else
     bad "--threads 4096 is capped and gives the --threads 1 result" "$(head -c 300 "$WORK/stderr")"
 fi
 
+# ---- issue 21: image maps (--images, --image-data, --image-shape, --image-grid) --------------------
+# Test images, 150 (one per row of small.csv), 4 x 4 RGB: the top-left 2 x 2 quadrant a colour
+# unique to the image, (i % 256, i / 256 + 1, 77), the other quadrants black, white and red, so a
+# drawn image can be found in the PNG and checked pixel for pixel (with --image-size 8 each pixel
+# is a 2 x 2 block). imgtool.py writes them (.npy uint8 and float32, IDX), and reads the PNG back
+# (zlib + PNG filters, standard library only).
+cat >"$WORK/imgtool.py" <<'EOF'
+import math, random, struct, sys, zlib
+
+def npy(path, dtype, shape, values):
+    fmt = {"|u1": "B", "<f4": "<f", "<f8": "<d", "<i4": "<i"}[dtype]
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        dtype, "".join("%d, " % s for s in shape))
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(b"".join(struct.pack(fmt, v) for v in values))
+
+def idx(path, shape, values):
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, len(shape)]) + b"".join(struct.pack(">I", s) for s in shape) + bytes(values))
+
+def test_image(i):  # 4 x 4 x 3 bytes, row-major, channel last
+    quad = [(i % 256, i // 256 + 1, 77), (0, 0, 0), (255, 255, 255), (200, 30, 30)]
+    return [c for y in range(4) for x in range(4) for c in quad[(y >= 2) * 2 + (x >= 2)]]
+
+def read_png(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype == 2, "expected 8-bit RGB"
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, stride, rows, prev = zlib.decompress(idat), w * 3, [], bytearray(w * 3)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - 3] if x >= 3 else 0
+            b, c = prev[x], prev[x - 3] if x >= 3 else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows
+
+def found_images(path, n, side=8):
+    """Images drawn whole: {i: (x0, y0)} where the side x side window equals image i enlarged."""
+    w, h, rows = read_png(path)
+    first = {}
+    for y in range(h):
+        r = rows[y]
+        for x in range(w):
+            px = (r[3 * x], r[3 * x + 1], r[3 * x + 2])
+            if px[2] == 77 and px[1] >= 1:
+                i = px[0] + 256 * (px[1] - 1)
+                if i < n and i not in first: first[i] = (x, y)
+    whole = {}
+    for i, (x0, y0) in first.items():
+        img, k = test_image(i), side // 4
+        if x0 + side > w or y0 + side > h: continue
+        if all(tuple(rows[y0 + y][3 * (x0 + x):3 * (x0 + x) + 3]) == tuple(img[3 * (4 * (y // k) + x // k):3 * (4 * (y // k) + x // k) + 3])
+               for y in range(side) for x in range(side)):
+            whole[i] = (x0, y0)
+    return whole, rows
+
+def embedding(path):
+    return [tuple(map(float, line.split(","))) for line in open(path)]
+
+cmd = sys.argv[1]
+if cmd == "write":
+    n = 150
+    pix = [v for i in range(n) for v in test_image(i)]
+    npy("img_u8.npy", "|u1", (n, 4, 4, 3), pix)
+    npy("img_f32.npy", "<f4", (n, 4, 4, 3), [v / 255 for v in pix])
+    npy("img_rows.npy", "|u1", (n, 48), pix)
+    idx("img.idx", (n, 4, 4, 3), pix)
+    idx("img_bad_channels.idx", (n, 4, 4, 2), [0] * (n * 32))
+    npy("img_u8_10.npy", "|u1", (10, 4, 4), [0] * 160)
+    npy("img_u8_60.npy", "|u1", (60, 4, 4, 3), pix[:60 * 48])
+    npy("img_2d.npy", "|u1", (n, 16), [0] * (n * 16))
+    npy("img_i4.npy", "<i4", (n, 4, 4), [0] * (n * 16))
+    npy("img_big.npy", "<f4", (n, 2, 2), [1.5 if k == 7 else 0.5 for k in range(n * 4)])
+    npy("img_nan.npy", "<f8", (n, 2, 2), [float("nan") if k == 9 else 0.5 for k in range(n * 4)])
+    with open("img_trunc.npy", "wb") as f: f.write(open("img_u8.npy", "rb").read()[:-100])
+    # The digits' rows as the pixels --image-shape 8,8 makes of them: v x 255 / max (0 stays black).
+    rows = [list(map(float, line.split(","))) for line in open("small.csv")]
+    top = max(max(r) for r in rows)
+    npy("digits_u8.npy", "|u1", (len(rows), 8, 8), [int(math.floor(v * 255 / top + 0.5)) for r in rows for v in r])
+elif cmd == "positions":  # PNG, embedding: images found whole, drawn where the embedding puts them
+    whole, _ = found_images(sys.argv[2], 150)
+    Y = embedding(sys.argv[3])
+    if len(whole) < 40: sys.exit("only %d of 150 images drawn whole" % len(whole))
+    # Least squares px = a x + b, py = c y + d over the found centres; the residual must be < 1 px.
+    for axis in (0, 1):
+        pts = [(Y[i][axis], whole[i][axis] + 4) for i in whole]
+        m = len(pts); sx = sum(p for p, _ in pts); sy = sum(q for _, q in pts)
+        sxx = sum(p * p for p, _ in pts); sxy = sum(p * q for p, q in pts)
+        a = (m * sxy - sx * sy) / (m * sxx - sx * sx); b = (sy - a * sx) / m
+        worst = max(abs(a * p + b - q) for p, q in pts)
+        if worst > 1.0 or (a > 0) != (axis == 0):
+            sys.exit("axis %d: pixel = %.3f * coordinate + %.1f, worst residual %.2f px" % (axis, a, b, worst))
+    print(len(whole))
+elif cmd == "borders":  # PNG, labels: a whole image's border has its label's colour
+    whole, rows = found_images(sys.argv[2], 150)
+    labels = [int(l) for l in open(sys.argv[3])]
+    tab10 = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf]
+    cat = {l: k for k, l in enumerate(sorted(set(labels)))}
+    good = 0
+    for i, (x0, y0) in whole.items():
+        c = tab10[cat[labels[i]]]
+        good += tuple(rows[y0 + 4][3 * (x0 - 1):3 * x0]) == (c >> 16, (c >> 8) & 255, c & 255)
+    if len(whole) < 40 or good < 0.8 * len(whole): sys.exit("%d of %d borders in the label's colour" % (good, len(whole)))
+elif cmd == "grid":  # PNG, embedding: every image once, in its own cell, neighbours kept
+    whole, _ = found_images(sys.argv[2], 150)
+    if len(whole) != 150: sys.exit("%d of 150 images drawn whole on the grid" % len(whole))
+    xs = sorted(set(x for x, _ in whole.values())); ys = sorted(set(y for _, y in whole.values()))
+    pitch = min(b - a for a, b in zip(xs, xs[1:]))
+    cell = {i: ((x - xs[0]) / pitch, (y - ys[0]) / pitch) for i, (x, y) in whole.items()}
+    if any(abs(v - round(v)) > 1e-9 for c in cell.values() for v in c) or len(set(cell.values())) != 150:
+        sys.exit("images are not one per cell of a regular grid")
+    Y = embedding(sys.argv[3])
+    pairs = []
+    for i in range(150):
+        d = sorted(range(150), key=lambda j: (Y[i][0] - Y[j][0]) ** 2 + (Y[i][1] - Y[j][1]) ** 2)
+        pairs += [(i, j) for j in d[1:11]]
+    mean = lambda c: sum(math.dist(c[i], c[j]) for i, j in pairs) / len(pairs)
+    ours = mean(cell)
+    rnd = random.Random(1); cells = list(cell.values()); rand = 0
+    for _ in range(20):
+        rnd.shuffle(cells); rand += mean(dict(enumerate(cells))) / 20
+    print("%.2f %.2f" % (ours, rand))
+    if not ours < 0.45 * rand: sys.exit("10-NN pairs %.2f cells apart on the grid, %.2f at random" % (ours, rand))
+EOF
+(cd "$WORK" && "$PY" imgtool.py write) || bad "image test files" "imgtool.py write failed"
+head -n 60 "$WORK/small_labels.txt" >"$WORK/labels60.txt"
+IMG=(--quiet "${FAST[@]}" --input "$WORK/small.csv" --images --image-size 8)
+if "$TSNE" "${IMG[@]}" --image-data "$WORK/img_u8.npy" --plot "$WORK/map.png" --output "$WORK/map.csv" 2>"$WORK/stderr" &&
+    found=$(cd "$WORK" && "$PY" imgtool.py positions map.png map.csv 2>&1); then
+    ok "--images --image-data uint8: $found of 150 images drawn whole, pixel for pixel, at their places"
+else
+    bad "--images --image-data uint8" "$(head -c 300 "$WORK/stderr") ${found:-}"
+fi
+run_check "--image-data float32 in [0, 1] draws the same PNG as uint8" 'cmp -s "$WORK/map.png" "$WORK/map_f.png"' \
+    "${IMG[@]}" --image-data "$WORK/img_f32.npy" --plot "$WORK/map_f.png"
+# The same name (the plot's title) for both: the IDX file, and its rows as .npy (found by content).
+mkdir -p "$WORK/idx" "$WORK/rows" && cp "$WORK/img.idx" "$WORK/idx/imgs" && cp "$WORK/img_rows.npy" "$WORK/rows/imgs"
+run_check "(the twin of the next: the rows as .npy, the images as --image-data)" 'is_png "$WORK/map_rows.png"' \
+    --quiet "${FAST[@]}" --input "$WORK/rows/imgs" --image-data "$WORK/img.idx" --images --image-size 8 \
+    --plot "$WORK/map_rows.png"
+run_check "IDX --input of N x 4 x 4 x 3 images needs no image option" 'cmp -s "$WORK/map_idx.png" "$WORK/map_rows.png"' \
+    --quiet "${FAST[@]}" --input "$WORK/idx/imgs" --images --image-size 8 --plot "$WORK/map_idx.png"
+run_check "--image-data IDX draws as --image-data .npy" 'cmp -s "$WORK/map.png" "$WORK/map_idx_data.png"' \
+    "${IMG[@]}" --image-data "$WORK/img.idx" --plot "$WORK/map_idx_data.png"
+"$TSNE" --quiet "${FAST[@]}" --input "$WORK/small.csv" --images --image-data "$WORK/digits_u8.npy" \
+    --plot "$WORK/digits_data.png" 2>/dev/null
+run_check "--image-shape 8,8 on digits = their pixels scaled to 0..255 as --image-data" \
+    'is_png "$WORK/digits_shape.png" && cmp -s "$WORK/digits_shape.png" "$WORK/digits_data.png"' \
+    --quiet "${FAST[@]}" --input "$WORK/small.csv" --images --image-shape 8,8 --plot "$WORK/digits_shape.png"
+if "$TSNE" "${IMG[@]}" --image-data "$WORK/img_u8.npy" --labels "$WORK/small_labels.txt" --plot "$WORK/map_l.png" \
+    --output "$WORK/map_l.csv" 2>"$WORK/stderr" && msg=$(cd "$WORK" && "$PY" imgtool.py borders map_l.png small_labels.txt 2>&1); then
+    ok "--images --labels: borders in the label's colour"
+else
+    bad "--images --labels: borders in the label's colour" "$(head -c 300 "$WORK/stderr") ${msg:-}"
+fi
+if "$TSNE" "${IMG[@]}" --image-data "$WORK/img_u8.npy" --image-grid --plot "$WORK/grid.png" --output "$WORK/grid.csv" \
+    2>"$WORK/stderr" && msg=$(cd "$WORK" && "$PY" imgtool.py grid grid.png grid.csv 2>&1); then
+    ok "--image-grid: each image once in its own cell; 10-NN pairs $msg cells apart (grid, random)"
+else
+    bad "--image-grid" "$(head -c 300 "$WORK/stderr") ${msg:-}"
+fi
+run_check "--images --dims 3 --plot-size 200, default image size" 'is_png "$WORK/map3.png"' \
+    --quiet "${FAST[@]}" --input "$WORK/small.csv" --images --image-shape 8,8 --dims 3 --plot-size 200 \
+    --image-invert --plot "$WORK/map3.png"
+run_check "--images with --distances and --image-data" 'is_png "$WORK/map_d.png"' \
+    --quiet "${FAST[@]}" --distances "$WORK/dist.csv" --perplexity 10 --images --image-data "$WORK/img_u8_60.npy" \
+    --plot "$WORK/map_d.png" --labels "$WORK/labels60.txt"
+WANT='has 150 images but --input' expect_failure "--image-data: count is not the points'" 1 \
+    --input "$WORK/rows50.csv" --image-data "$WORK/img_u8.npy" --images --plot "$WORK/fail/m.png"
+WANT='has 10 images but' expect_failure "--image-data: 10 images for 150 points" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_u8_10.npy" --images --plot "$WORK/fail/m.png"
+WANT='--image-shape 8,9 makes images of 72 values, but the rows of' expect_failure "--image-shape not the row length" 2 \
+    --input "$WORK/small.csv" --image-shape 8,9 --images --plot "$WORK/fail/m.png"
+WANT='--image-shape must be H,W or H,W,C' expect_failure "--image-shape 8,8,2" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8,2 --images --plot "$WORK/fail/m.png"
+WANT='--image-shape must be' expect_failure "--image-shape 0,64" 2 \
+    --input "$WORK/small.csv" --image-shape 0,64 --images --plot "$WORK/fail/m.png"
+WANT="--image-data .*img_i4.npy: unsupported image dtype '<i4'" expect_failure "--image-data int32" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_i4.npy" --images --plot "$WORK/fail/m.png"
+WANT='images must be an array of N x H x W' expect_failure "--image-data 2-D" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_2d.npy" --images --plot "$WORK/fail/m.png"
+WANT='images must be an array of N x H x W' expect_failure "--image-data IDX with 2 channels" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_bad_channels.idx" --images --plot "$WORK/fail/m.png"
+WANT='value 1.5 in image 1 (0-based) is not in \[0, 1\]' expect_failure "--image-data float above 1" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_big.npy" --images --plot "$WORK/fail/m.png"
+WANT='value nan in image 2' expect_failure "--image-data NaN" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_nan.npy" --images --plot "$WORK/fail/m.png"
+WANT='truncated or corrupt .npy data' expect_failure "--image-data truncated" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_trunc.npy" --images --plot "$WORK/fail/m.png"
+WANT='--images needs images: give --image-data' expect_failure "--images without a source of images" 2 \
+    --input "$WORK/small.csv" --images --plot "$WORK/fail/m.png"
+WANT='--images needs --image-data FILE with --distances' expect_failure "--images with --distances, no --image-data" 2 \
+    --distances "$WORK/dist.csv" --images --plot "$WORK/fail/m.png"
+WANT='--image-shape takes the images from the rows of --input; --knn-graph has no rows' \
+    expect_failure "--image-shape with --knn-graph" 2 --knn-graph "$WORK/knn.csv" --image-shape 8,8 --output "$OUT"
+WANT='--image-shape and --image-data exclude each other' expect_failure "--image-shape with --image-data" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --image-data "$WORK/img_u8.npy" --output "$OUT"
+WANT='--images draws on --plot' expect_failure "--images without --plot" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --images --output "$OUT"
+for opt in --image-grid --image-invert "--image-size 20"; do
+    WANT="${opt%% *} needs --images" expect_failure "$opt without --images" 2 \
+        --input "$WORK/small.csv" --image-shape 8,8 $opt --plot "$WORK/fail/m.png"
+done
+WANT='--color does not apply to --images' expect_failure "--images --color distortion" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/fail/m.png"
+WANT='--image-size must be an integer from 4 to 1024' expect_failure "--image-size 2" 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --images --image-size 2 --plot "$WORK/fail/m.png"
+WANT='--plot .* would overwrite the input --image-data' expect_failure "--plot over --image-data" 2 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_u8.npy" --images --plot "$WORK/img_u8.npy"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -564,8 +564,8 @@ inline int run(Config c, Stage& stage) {
             *p.neighbors.saved);
     }
 #if TSNE_HAVE_STB
-    write_pictures(c, r, labels, out);
-    write_html(c, r, labels, nullptr, out);
+    write_pictures(c, r, labels, out, in.images ? &*in.images : nullptr);
+    write_html(c, r, labels, in.images ? &*in.images : nullptr, out);
 #endif
     write_embedding(out, r.Y);
     if (out.report) write_report(out.report->stream(), c, in, r, read_seconds, seconds_since(t0));

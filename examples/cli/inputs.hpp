@@ -15,6 +15,8 @@
 
 #include <tsne/tsne.hpp>
 
+#include "image_io.hpp"
+#include "images.hpp"
 #include "io.hpp"
 #include "options.hpp"
 
@@ -46,6 +48,9 @@ struct Input {
     tsne::KnnGraph<float> graph;         ///< --knn-graph
     tsne::Csr<float> affinities;         ///< --affinities
     std::optional<LoadedRun> run;        ///< --load-state
+    /// The points' images, one per point, whenever a source exists (see read_images): for --images
+    /// and for whatever else shows them.
+    std::optional<tsnex::ImageSet> images;
     std::size_t points = 0;
     std::string description;             ///< "150 points x 64 features", for messages
 
@@ -106,6 +111,46 @@ inline LoadedRun load_state(const Config& c) {
     });
 }
 
+/// N x H x W or N x H x W x 1|3: an IDX --input of this shape is images (no option needed).
+inline bool is_image_array(const std::vector<std::uint64_t>& shape) {
+    return (shape.size() == 3 || (shape.size() == 4 && (shape[3] == 1 || shape[3] == 3))) && shape[1] <= 65535 &&
+           shape[2] <= 65535;
+}
+
+/// The images of the points, from the first source that exists: --image-data FILE, the rows of
+/// --input as --image-shape says, or an IDX --input of images (already read with the data). A
+/// count other than the points' is bad input (exit 1); --images without any source is a usage
+/// error (exit 2).
+inline void read_images(const Config& c, Input& in) {
+    if (!c.image_data.empty()) {
+        try {
+            in.images = tsnex::read_image_file(c.image_data);
+        } catch (const tsnex::io_error& e) {  // "FILE: ..." becomes "--image-data FILE: ..."
+            throw tsnex::io_error(std::string("--image-data ") + e.what());
+        }
+        if (in.images->count != in.points)
+            throw tsnex::io_error("--image-data " + c.image_data + " has " + std::to_string(in.images->count) +
+                                  " images but " + c.input_option + " " + c.input + " has " + std::to_string(in.points) +
+                                  " points (one image per point, in the same order)");
+    } else if (c.image_height > 0) {
+        const tsnex::ImageShape shape{c.image_height, c.image_width, c.image_channels};
+        const std::string what = "--image-shape " + shape.str();
+        const auto cols = std::visit([](const auto& X) { return static_cast<std::uint64_t>(X.cols()); }, in.view());
+        if (shape.values() != cols)
+            usage_fail(what, " makes images of ", std::to_string(shape.values()), " values, but the rows of ", c.input,
+                       " have ", std::to_string(cols), " (H x W x C must equal the number of features)");
+        in.images = std::visit(
+            [&](const auto& X) {
+                return tsnex::images_from_rows(X.data(), static_cast<std::size_t>(X.rows()),
+                                               static_cast<std::size_t>(X.cols()), shape, what);
+            },
+            in.view());
+    }
+    if (c.images && !in.images)
+        usage_fail("--images needs images: give --image-data FILE or --image-shape H,W[,C] (the rows of ",
+                   c.input, " as images), or an IDX --input of N x H x W images");
+}
+
 inline Input read_input(const Config& c) {
     Input in;
     char buf[160];
@@ -116,7 +161,20 @@ inline Input read_input(const Config& c) {
             else if (tsnex::is_npy_path(c.input)) {
                 if (auto m = tsnex::map_npy(c.input)) in.mapped.emplace(std::move(*m));
             }
-            if (!in.data && !in.mapped) in.data = tsnex::read_matrix(c.input);
+            if (!in.data && !in.mapped) {
+                // IDX is read here rather than by read_matrix so that N x H x W images are kept as
+                // images too (their bytes as they are), from the one read of the file.
+                tsnex::detail::Source src(c.input);
+                const tsnex::detail::Format f = tsnex::detail::sniff(src);
+                if (!tsnex::detail::is_npy(src) && (f == tsnex::detail::Format::idx || f == tsnex::detail::Format::gzip)) {
+                    const tsnex::IdxArray a = tsnex::read_idx_array(src);
+                    in.data = tsnex::idx_matrix(a, c.input);
+                    if (is_image_array(a.shape) && c.image_data.empty() && c.image_height == 0)
+                        in.images = tsnex::images_from_idx(a, c.input);
+                } else {
+                    in.data = tsnex::read_matrix(src);
+                }
+            }
             const DataView X = in.view();
             const auto rows = std::visit([](const auto& m) { return static_cast<std::size_t>(m.rows()); }, X);
             const auto cols = std::visit([](const auto& m) { return static_cast<std::size_t>(m.cols()); }, X);
@@ -156,6 +214,7 @@ inline Input read_input(const Config& c) {
             break;
     }
     in.description = buf;
+    read_images(c, in);
     return in;
 }
 

@@ -101,6 +101,11 @@ struct Config {
     std::size_t color_k = 10;
     int plot_size = 900, animate_size = 480, frame_delay = 8;
     int snapshots = 0;
+    // Image maps (--images): each point's own picture instead of a dot.
+    std::string image_data;  ///< --image-data
+    int image_height = 0, image_width = 0, image_channels = 0;  ///< --image-shape (0 = not given)
+    bool images = false, image_grid = false, image_invert = false;
+    int image_size = 0;  ///< --image-size (0 = automatic)
     // Transform (--reference-data, --reference-embedding): new points into a fixed embedding.
     std::string reference_data, reference_embedding;
     int transform_neighbors = tsne::TransformOptions{}.neighbors;
@@ -237,6 +242,27 @@ inline void set_shape(Config& c, const Arg& a) {
     if (comma == std::string::npos) usage_fail("--shape must be N,D (rows,columns), got ", in_quotes(a.value));
     c.shape_rows = static_cast<std::uint64_t>(parse_integer(a.name, a.value.substr(0, comma), 2, 2147483646LL));
     c.shape_cols = static_cast<std::uint64_t>(parse_integer(a.name, a.value.substr(comma + 1), 1, 1LL << 40));
+}
+
+/// --image-shape H,W[,C]: H and W from 1 to 65535, C = 1 (grey, the default) or 3 (RGB).
+inline void set_image_shape(Config& c, const Arg& a) {
+    std::vector<long long> v;
+    std::size_t start = 0;
+    while (v.size() < 4) {
+        const std::size_t comma = a.value.find(',', start);
+        const std::optional<long long> x = parse_number<long long>(a.value.substr(start, comma == std::string::npos ? comma : comma - start));
+        v.push_back(x ? *x : -1);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    const bool ok = (v.size() == 2 || v.size() == 3) && v[0] >= 1 && v[0] <= 65535 && v[1] >= 1 && v[1] <= 65535 &&
+                    (v.size() == 2 || v[2] == 1 || v[2] == 3);
+    if (!ok)
+        usage_fail("--image-shape must be H,W or H,W,C (height and width from 1 to 65535, C = 1 for grey or 3 for RGB), got ",
+                   in_quotes(a.value));
+    c.image_height = static_cast<int>(v[0]);
+    c.image_width = static_cast<int>(v[1]);
+    c.image_channels = v.size() == 3 ? static_cast<int>(v[2]) : 1;
 }
 
 inline void set_learning_rate(Config& c, const Arg& a) {
@@ -453,6 +479,51 @@ inline const Option options[] = {
      "P, the embedding, the optimizer's buffers and gains, the repulsion\n"
      "method and the iteration count, for --load-state (binary, this\n"
      "machine's byte order; format in docs/parameters.md). Default: none"},
+    {nullptr, nullptr, 0, nullptr,
+     "Image maps (--plot with --images; the images come from one of these sources):"},
+    {"--images", "", any_input,
+     [](Config& c, const Arg&) { c.images = true; },
+     "draw each point's own image at its place on --plot instead of a dot.\n"
+     "The images: --image-data, else --image-shape, else an IDX --input\n"
+     "of N x H x W (or N x H x W x 1|3) images (e.g.\n"
+     "t10k-images-idx3-ubyte.gz). Overlaps: images are drawn from the\n"
+     "sparsest to the densest place (by how many others each overlaps;\n"
+     "ties by point order), so the images amid each crowd, its most\n"
+     "typical, are on top and whole, and isolated points (outliers) are\n"
+     "never covered. With --labels each image gets a border in its\n"
+     "label's colour and the plot a legend. 3-D: x and y are drawn."},
+    {"--image-data", "FILE", any_input,
+     [](Config& c, const Arg& a) { c.image_data = a.file(); },
+     "the images, one per point, in point order: .npy (C order) of N x H x W\n"
+     "(grey) or N x H x W x 1|3 (RGB), uint8 0 to 255 or float32/float64\n"
+     "in [0, 1]; or IDX (.gz too) of N x H x W [x 1|3]. For when the data\n"
+     "are features of the images (e.g. a CNN's), and for --distances,\n"
+     "--knn-graph, --affinities and --load-state, which have no rows."},
+    {"--image-shape", "H,W[,C]", in_data,
+     [](Config& c, const Arg& a) { set_image_shape(c, a); },
+     "the rows of --input are the images: H x W pixels of C channels (1\n"
+     "grey, the default, or 3 RGB, channel last); H*W*C must equal the\n"
+     "number of features. Numbers become 0..255 alike for all images: data\n"
+     "in [0, 1] x 255; data >= 0 scaled so its largest value is 255 (0\n"
+     "stays black: digits' 0..16 and pixels' 0..255 both show at full\n"
+     "contrast); data with negative values min-max to 0..255"},
+    {"--image-size", "PX", any_input,
+     [](Config& c, const Arg& a) { a.integer(c.image_size, 4, 1024); },
+     "longest side of each drawn image in pixels, 4 to 1024 (default: the\n"
+     "side of an equal square share of the plot area, sqrt(area / N),\n"
+     "within 8 to 128: about 20 px for 1,800 points at 900 px, 79 px for\n"
+     "10,000 at 8,000; with --image-grid the cell less a 1/16 gap, and at\n"
+     "most the cell)"},
+    {"--image-grid", "", any_input,
+     [](Config& c, const Arg&) { c.image_grid = true; },
+     "draw the images on a regular grid, one per cell, placed so that\n"
+     "neighbours in the embedding stay neighbours on the grid (recursive\n"
+     "median splits, then swaps that shorten neighbour distances); a\n"
+     "grid of N cells or a little more (the rest left empty)"},
+    {"--image-invert", "", any_input,
+     [](Config& c, const Arg&) { c.image_invert = true; },
+     "draw grey images inverted (255 - v): white-on-black images such as\n"
+     "MNIST become dark on the white canvas"},
     {nullptr, nullptr, 0, nullptr,
      "Neighbours and affinities:"},
     {"--knn", "auto|exact|vptree|approx", in_data,
@@ -873,6 +944,14 @@ inline Action parse_args(int argc, char** argv, Config& c) {
     if (c.output.empty() && c.plot.empty() && c.animate.empty() && c.report.empty() && c.save_state.empty() &&
         c.html.empty())
         usage_fail("nothing to write: give --output, --plot, --html, --animate, --report or --save-state (see tsne --help)");
+    // The images of an image map: --image-shape reads the rows of --input; the other inputs have none.
+    if (c.input_kind != InputKind::data && c.was_given("--image-shape"))
+        usage_fail("--image-shape takes the images from the rows of --input; ", c.input_option,
+                   " has no rows: give the images with --image-data FILE");
+    if (c.was_given("--image-shape") && !c.image_data.empty())
+        usage_fail("--image-shape and --image-data exclude each other: give one source of images");
+    if (c.images && c.input_kind != InputKind::data && c.image_data.empty())
+        usage_fail("--images needs --image-data FILE with ", c.input_option, " (it has no rows to draw)");
     check_applicable(c);
     // A saved run continues without early exaggeration unless asked for (see --help).
     if (c.input_kind == InputKind::state && !c.was_given("--exaggeration-iterations")) c.exaggeration_iterations = 0;
@@ -897,6 +976,12 @@ inline Action parse_args(int argc, char** argv, Config& c) {
     if ((c.was_given("--color") || c.was_given("--color-k")) && c.plot.empty() && c.html.empty())
         usage_fail("--color and --color-k need --plot or --html");
     if (c.was_given("--plot-size") && c.plot.empty()) usage_fail("--plot-size needs --plot");
+    if (c.images && c.plot.empty()) usage_fail("--images draws on --plot: give --plot FILE.png");
+    if (c.images && c.color != ColorKind::automatic && c.color != ColorKind::labels)
+        usage_fail("--color does not apply to --images: the images replace the coloured dots (--labels colours "
+                   "their borders)");
+    for (const char* opt : {"--image-size", "--image-grid", "--image-invert"})
+        if (c.was_given(opt) && !c.images) usage_fail(opt, " needs --images");
     if (c.color == ColorKind::labels && c.labels.empty()) usage_fail("--color labels needs --labels FILE");
     if ((c.color == ColorKind::distortion || c.color == ColorKind::preservation) && c.input_kind != InputKind::data)
         usage_fail("--color distortion and preservation need the data (--input), not ", c.input_option);

@@ -15,6 +15,7 @@
 #include <new>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -28,6 +29,7 @@
 #include "options.hpp"
 #if TSNE_HAVE_STB
 #include "gif.hpp"
+#include "image_map.hpp"
 #include "page.hpp"
 #include "plot.hpp"
 #endif
@@ -107,6 +109,7 @@ inline void check_distinct_files(const Config& c) {
     add(outs, "--save-state", c.save_state);
     add(ins, c.input_option.empty() ? "--input" : c.input_option, c.input);
     add(ins, "--labels", c.labels);
+    add(ins, "--image-data", c.image_data);
     add(ins, "--reference-data", c.reference_data);
     add(ins, "--reference-embedding", c.reference_embedding);
     // `o` against the outputs from `first_out` on (a frame: against all, named second) and the inputs.
@@ -207,12 +210,26 @@ inline tsnex::Coloring plot_coloring(const Config& c, const Result& r, const tsn
 
 inline std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
-inline void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out) {
+/// --plot (a scatter plot, or with --images the image map), then --animate. images: the points'
+/// images (Input::images), needed for --images.
+inline void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out,
+                           const tsnex::ImageSet* images = nullptr) {
     const auto as_double = [](const tsnex::Matrix& m) {
         return std::visit([](const auto& y) { return tsne::RowMatrix<double>(y.template cast<double>()); }, m);
     };
     const std::string name = base_name(c.input);
-    if (out.png) {
+    if (out.png && c.images) {
+        if (!images) throw std::logic_error("--images without images");  // read_images refuses this
+        const tsne::RowMatrix<double> Y = as_double(r.Y);
+        tsnex::ImageMapStyle style;
+        style.size = c.plot_size;
+        style.image_size = c.image_size;
+        style.grid = c.image_grid;
+        style.invert = c.image_invert;
+        const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
+        tsnex::write_canvas_png(*out.png, tsnex::render_image_map(Y, *images, labels, title, style));
+        out.png->finish();
+    } else if (out.png) {
         const tsne::RowMatrix<double> Y = as_double(r.Y);
         tsnex::ScatterStyle style;
         style.size = c.plot_size;

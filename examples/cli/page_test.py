@@ -22,11 +22,11 @@ Without Chromium the test is skipped (exit 77). Every wait is bounded: a hung br
 import base64
 import csv
 import json
+import math
 import os
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -200,14 +200,6 @@ def settle(browser):
     browser.eval("new Promise(function (r) { requestAnimationFrame(function () { requestAnimationFrame(r); }); })")
 
 
-def write_npy_u8(path, rows, shape):
-    header = "{'descr': '|u1', 'fortran_order': False, 'shape': (%s), }" % ", ".join(str(s) for s in shape)
-    header += " " * (63 - (len(header) + 10) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(bytes(v for row in rows for v in row))
-
-
 def run_test(tsne, data_dir):
     chromium = find_chromium()
     if not chromium:
@@ -222,14 +214,14 @@ def run_test(tsne, data_dir):
         with open(os.path.join(data_dir, "digits_labels.csv")) as f:
             labels = [int(float(l)) for l in (line.strip() for line in f) if l and not l[0].isalpha()]
         n = len(digits)
-        # The images: each 8x8 digit with its 0..16 values scaled to 0..255 (uint8 .npy, exact bytes).
-        images = [[int(round(v * 255 / 16)) for v in row] for row in digits]
-        npy = os.path.join(work, "images.npy")
-        write_npy_u8(npy, images, (n, 8, 8))
+        # The images: the rows as 8x8 pictures (--image-shape 8,8); data >= 0 is scaled so that its
+        # largest value (16) becomes 255, rounded half away from zero.
+        top = max(max(row) for row in digits)
+        images = [[int(math.floor(v * (255 / top) + 0.5)) for v in row] for row in digits]
         page = os.path.join(work, "digits.html")
         out_csv = os.path.join(work, "digits.csv")
         cmd = [tsne, "--input", os.path.join(data_dir, "digits.csv"), "--labels", os.path.join(data_dir, "digits_labels.csv"),
-               "--image-data", npy, "--html", page, "--output", out_csv, "--snapshots", "25", "--iterations", "300",
+               "--image-shape", "8,8", "--html", page, "--output", out_csv, "--snapshots", "25", "--iterations", "300",
                "--quiet"]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if not checks.check(r.returncode == 0 and os.path.exists(page), "tsne --html writes the page (%s)" % r.stderr.strip()):

@@ -1300,11 +1300,10 @@ inline IdxArray read_idx_array(const std::string& path) {
     return read_idx_array(src);
 }
 
-/// Reads an IDX input as a float32 matrix: the first dimension is the points, the others are
+/// An IDX array as a float32 matrix: the first dimension is the points, the others are
 /// flattened into features (28 x 28 images become 784 columns; a 1-D file is one column).
-inline tsne::RowMatrix<float> read_idx(detail::Source& src) {
-    const std::string& path = src.path();
-    const IdxArray a = read_idx_array(src);
+/// `path` names the file in errors.
+inline tsne::RowMatrix<float> idx_matrix(const IdxArray& a, const std::string& path) {
     const std::uint64_t rows = a.shape[0], cols = a.size() / rows;
     tsne::RowMatrix<float> X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
     if (a.element_size == 1 && a.kind == 'u') {  // pixels: the common case, kept fast
@@ -1318,6 +1317,11 @@ inline tsne::RowMatrix<float> read_idx(detail::Source& src) {
         X.data()[i] = static_cast<float>(v);
     }
     return X;
+}
+
+/// Reads an IDX input as a float32 matrix (see idx_matrix).
+inline tsne::RowMatrix<float> read_idx(detail::Source& src) {
+    return idx_matrix(read_idx_array(src), src.path());
 }
 
 /// Reads labels from an IDX file: 1-D (N), or N x 1, integer values.
