@@ -1028,6 +1028,13 @@ WANT='--plot and --animate (frame 7) must be different files' \
 WANT='--animate: --iterations 100000000 with --snapshots 1 makes up to 100000002 frames' \
     expect_failure "--animate with 10^8 frames" 2 --input "$WORK/small.csv" --animate "$WORK/fail/f_%d.png" \
     --iterations 100000000 --snapshots 1
+WANT='--plot and --html must be different files' \
+    expect_failure "--plot and --html on one file" 2 --input "$WORK/small.csv" --plot "$WORK/fail/p.html" \
+    --html "$WORK/fail/./p.html"
+WANT='--html needs --dims 2 or 3' \
+    expect_failure "--html with --dims 1" 2 --input "$WORK/small.csv" --dims 1 --html "$WORK/fail/p.html"
+WANT='--html: .*/no/such/dir/p.html: cannot create' \
+    expect_failure "--html into a missing directory" 3 --input "$WORK/small.csv" --html "$WORK/fail/no/such/dir/p.html"
 WANT='--output and --report must be different files' \
     expect_failure "--output a.csv with --report ./a.csv" 2 --input "$WORK/small.csv" --output "$WORK/fail/a.csv" \
     --report "$WORK/fail/./a.csv"

@@ -754,8 +754,9 @@ inline std::string help_text() {
         "       tsne --input NEW --reference-data X --reference-embedding Y [--output OUT] [--plot OUT.png]\n"
         "\n"
         "Embeds the rows of FILE (one point per row) in 1, 2 or 3 dimensions with t-SNE. Outputs (at\n"
-        "least one): the embedding (--output), a scatter plot (--plot), an animation of the optimisation\n"
-        "(--animate), a JSON report of quality scores (--report) and the state of the run (--save-state).\n"
+        "least one): the embedding (--output), a scatter plot (--plot), an interactive page (--html), an\n"
+        "animation of the optimisation (--animate), a JSON report of quality scores (--report) and the\n"
+        "state of the run (--save-state).\n"
         "Instead of data, the input can be precomputed distances, a kNN graph or affinities, or a saved\n"
         "run to continue (--load-state).";
     static const char* const closing =
