@@ -303,7 +303,7 @@ inline void write_html(const Config& c, const Result& r, const std::vector<int>&
     d.title = "t-SNE of " + base_name(c.input) + (c.dims == 3 ? " (x, y of 3-D)" : "");
     d.embedding = r.Y;
     d.frames = r.frames;
-    d.final_iteration = r.start_iteration + r.iterations;
+    d.final_iteration = r.iterations;  // counted from the start of the run (a --load-state run: all of it)
     d.labels = labels;
     const std::string k = std::to_string(c.color_k);
     if (!r.distortion.empty()) d.values.push_back({"distortion (k = " + k + ")", r.distortion, 1, 99});

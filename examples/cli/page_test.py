@@ -300,6 +300,14 @@ def run_test(tsne, data_dir):
                             bad_px += 1
                 checks.check(bad_px == 0, "the tooltip image is point %d's image, %dx enlarged (%d pixels differ)"
                              % (target, s, bad_px))
+            # A click pins it: the tooltip stays when the mouse leaves.
+            browser.mouse("mousePressed", x, y, button="left", clickCount=1)
+            browser.mouse("mouseReleased", x, y, button="left", clickCount=1)
+            browser.mouse("mouseMoved", x + 200, y + 200)
+            settle(browser)
+            pinned = browser.eval("[tsnePage.pinned(), document.getElementById('tip').textContent]")
+            checks.check(pinned[0] == target and pinned[1].startswith(want), "a click pins point %d's tooltip" % target)
+            browser.eval("dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
             # Another point, to make sure the tooltip follows the mouse.
             other = max((i for i in range(1, n, 9) if labels[i] != labels[target]), key=nn_dist)
             ox, oy = browser.eval("tsnePage.screenPosition(%d)" % other)
@@ -321,6 +329,17 @@ def run_test(tsne, data_dir):
             checks.check(z > 1.5 and zoomed["hash"] != base["hash"], "wheel zoom changes the scale (%.2f) and the pixels" % z)
             browser.eval("document.getElementById('zreset').click()")
             settle(browser)
+            # A drag pans.
+            browser.mouse("mousePressed", cx, cy, button="left", clickCount=1)
+            browser.mouse("mouseMoved", cx + 60, cy + 30, button="left", buttons=1)
+            browser.mouse("mouseMoved", cx + 120, cy + 60, button="left", buttons=1)
+            browser.mouse("mouseReleased", cx + 120, cy + 60, button="left", clickCount=1)
+            settle(browser)
+            moved = browser.eval("tsnePage.screenPosition(0)")
+            checks.check(abs(moved[0] - pos[0][0] - 120) < 1 and abs(moved[1] - pos[0][1] - 60) < 1,
+                         "a drag of (120, 60) pixels moves the points by as much")
+            browser.eval("document.getElementById('zreset').click()")
+            settle(browser)
 
             # The snapshot slider, moved to the first frame.
             browser.eval("(function () { var s = document.getElementById('slider'); s.value = 0;"
@@ -335,6 +354,14 @@ def run_test(tsne, data_dir):
             settle(browser)
             back = browser.eval(canvas_pixels_expr())
             checks.check(back["hash"] == base["hash"], "the slider back at the end draws the final embedding again")
+
+            # Play replays the snapshots from the first and stops at the last.
+            browser.eval("document.getElementById('play').click()")
+            mid = browser.wait_for("tsnePage.frame() > 0 && tsnePage.frame() < tsnePage.frames() - 1", 5)
+            end = browser.wait_for("tsnePage.frame() === tsnePage.frames() - 1 && "
+                                   "document.getElementById('play').textContent === 'Play'", 10)
+            checks.check(mid and end, "the play button replays the snapshots and stops at the final embedding")
+            settle(browser)
 
             # Hiding a class with a click on its legend entry removes its colour from the canvas.
             colour0 = browser.eval("(function () { var s = document.querySelector('#legend .item .sw');"
