@@ -1533,6 +1533,8 @@ for opt in --image-grid --image-invert "--image-size 20"; do
 done
 WANT='--color does not apply to --images' expect_failure "--images --color distortion" 2 \
     --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/fail/m.png"
+expect_success "--images --color distortion with --html (the colouring is the page's)" 150 2 \
+    --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/m.png" --html "$WORK/m.html"
 WANT='--image-size must be an integer from 4 to 1024' expect_failure "--image-size 2" 2 \
     --input "$WORK/small.csv" --image-shape 8,8 --images --image-size 2 --plot "$WORK/fail/m.png"
 WANT='--plot .* would overwrite the input --image-data' expect_failure "--plot over --image-data" 2 \

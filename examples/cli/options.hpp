@@ -978,7 +978,8 @@ inline Action parse_args(int argc, char** argv, Config& c) {
         usage_fail("--color and --color-k need --plot or --html");
     if (c.was_given("--plot-size") && c.plot.empty()) usage_fail("--plot-size needs --plot");
     if (c.images && c.plot.empty()) usage_fail("--images draws on --plot: give --plot FILE.png");
-    if (c.images && c.color != ColorKind::automatic && c.color != ColorKind::labels)
+    // With --html, --color chooses the page's first colouring (and has its diagnostics computed).
+    if (c.images && c.html.empty() && c.color != ColorKind::automatic && c.color != ColorKind::labels)
         usage_fail("--color does not apply to --images: the images replace the coloured dots (--labels colours "
                    "their borders)");
     for (const char* opt : {"--image-size", "--image-grid", "--image-invert"})
