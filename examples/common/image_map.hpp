@@ -56,22 +56,7 @@ struct Canvas {
     }
     /// Text with stb_easy_font, each font pixel a scale x scale block; (x, y) = top-left.
     void text(float x, float y, const std::string& s, Image::Color c, float scale = 2.f) {
-        std::vector<char> str(s.begin(), s.end());
-        str.push_back('\0');
-        std::vector<char> buf(str.size() * 300 + 1024);  // ~270 bytes per character
-        const int quads = stb_easy_font_print(0, 0, str.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
-        for (int q = 0; q < quads; ++q) {
-            float vx[4], vy[4];
-            for (int v = 0; v < 4; ++v) {
-                const char* vert = buf.data() + (static_cast<std::size_t>(q) * 4 + static_cast<std::size_t>(v)) * 16;
-                std::memcpy(&vx[v], vert, sizeof(float));
-                std::memcpy(&vy[v], vert + sizeof(float), sizeof(float));
-            }
-            const float qx0 = *std::min_element(vx, vx + 4), qx1 = *std::max_element(vx, vx + 4);
-            const float qy0 = *std::min_element(vy, vy + 4), qy1 = *std::max_element(vy, vy + 4);
-            fill_rect(static_cast<int>(std::lround(x + qx0 * scale)), static_cast<int>(std::lround(y + qy0 * scale)),
-                      static_cast<int>(std::lround(x + qx1 * scale)), static_cast<int>(std::lround(y + qy1 * scale)), c);
-        }
+        text_rects(x, y, s, scale, [&](int x0, int y0, int x1, int y1) { fill_rect(x0, y0, x1, y1, c); });
     }
 };
 

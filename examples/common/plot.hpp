@@ -62,6 +62,28 @@ inline unsigned char* stbiw_zlib_compress(unsigned char* data, int len, int* out
 
 namespace tsnex {
 
+/// The rectangles [x0, x1) x [y0, y1) that draw `s` with stb_easy_font at top-left (x, y), each
+/// font pixel a scale x scale block, passed to rect(x0, y0, x1, y1) (the canvases' text()).
+template <class Rect>
+void text_rects(float x, float y, const std::string& s, float scale, Rect&& rect) {
+    std::vector<char> str(s.begin(), s.end());
+    str.push_back('\0');
+    std::vector<char> buf(str.size() * 300 + 1024);  // ~270 bytes per character
+    const int quads = stb_easy_font_print(0, 0, str.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
+    for (int q = 0; q < quads; ++q) {
+        float vx[4], vy[4];
+        for (int v = 0; v < 4; ++v) {
+            const char* vert = buf.data() + (static_cast<std::size_t>(q) * 4 + static_cast<std::size_t>(v)) * 16;
+            std::memcpy(&vx[v], vert, sizeof(float));
+            std::memcpy(&vy[v], vert + sizeof(float), sizeof(float));
+        }
+        const float qx0 = *std::min_element(vx, vx + 4), qx1 = *std::max_element(vx, vx + 4);
+        const float qy0 = *std::min_element(vy, vy + 4), qy1 = *std::max_element(vy, vy + 4);
+        rect(static_cast<int>(std::lround(x + qx0 * scale)), static_cast<int>(std::lround(y + qy0 * scale)),
+             static_cast<int>(std::lround(x + qx1 * scale)), static_cast<int>(std::lround(y + qy1 * scale)));
+    }
+}
+
 /// An RGB image with float channels in [0, 1], row-major, origin top-left.
 struct Image {
     int width = 0, height = 0;
@@ -99,22 +121,7 @@ struct Image {
     }
     /// Text with stb_easy_font, each font pixel drawn as a scale x scale block. (x, y) = top-left.
     void text(float x, float y, const std::string& s, Color c, float scale = 2.f) {
-        std::vector<char> str(s.begin(), s.end());
-        str.push_back('\0');
-        std::vector<char> buf(str.size() * 300 + 1024);  // ~270 bytes per character
-        const int quads = stb_easy_font_print(0, 0, str.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
-        for (int q = 0; q < quads; ++q) {
-            float vx[4], vy[4];
-            for (int v = 0; v < 4; ++v) {
-                const char* vert = buf.data() + (static_cast<std::size_t>(q) * 4 + static_cast<std::size_t>(v)) * 16;
-                std::memcpy(&vx[v], vert, sizeof(float));
-                std::memcpy(&vy[v], vert + sizeof(float), sizeof(float));
-            }
-            const float qx0 = *std::min_element(vx, vx + 4), qx1 = *std::max_element(vx, vx + 4);
-            const float qy0 = *std::min_element(vy, vy + 4), qy1 = *std::max_element(vy, vy + 4);
-            fill_rect(static_cast<int>(std::lround(x + qx0 * scale)), static_cast<int>(std::lround(y + qy0 * scale)),
-                      static_cast<int>(std::lround(x + qx1 * scale)), static_cast<int>(std::lround(y + qy1 * scale)), c);
-        }
+        text_rects(x, y, s, scale, [&](int x0, int y0, int x1, int y1) { fill_rect(x0, y0, x1, y1, c); });
     }
     static float text_width(const std::string& s, float scale = 2.f) {
         std::vector<char> str(s.begin(), s.end());
