@@ -157,6 +157,8 @@ struct Result {
     std::vector<std::pair<int, tsnex::Matrix>> frames;  ///< (iteration, embedding)
     double kl = 0;
     bool kl_exact = false;
+    const char* map = "tsne";  ///< --map
+    double map_cost = 0;        ///< the map's own cost (not t-SNE)
     tsne::Timings timings;
     const char* repulsion = "";
     unsigned threads = 0;
@@ -304,6 +306,8 @@ inline void write_report(std::FILE* f, const Config& c, const Input& in, const R
                  json_string(c.input_option.substr(2)).c_str());
     std::fprintf(f, "  \"points\": %zu,\n  \"dims\": %d,\n  \"iterations\": %d,\n", in.points, c.dims, r.iterations);
     std::fprintf(f, "  \"repulsion\": %s,\n  \"threads\": %u,\n", json_string(r.repulsion).c_str(), r.threads);
+    std::fprintf(f, "  \"map\": %s,\n", json_string(r.map).c_str());
+    if (c.map) std::fprintf(f, "  \"cost\": %s,\n", json_number(r.map_cost).c_str());
     std::fprintf(f, "  \"kl\": %s,\n  \"kl_exact\": %s,\n", json_number(r.kl).c_str(), r.kl_exact ? "true" : "false");
     std::fprintf(f, "  \"knn_recall10\": %s,\n", json_number(r.recall10).c_str());
     std::fprintf(f, "  \"trustworthiness10\": %s,\n", json_number(r.trustworthiness10).c_str());
