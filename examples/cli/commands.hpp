@@ -618,9 +618,12 @@ inline int run(Config c, Stage& stage) {
     write_stdout(c, r.Y);
     if (!c.quiet) {
         const std::string wrote = wrote_list({&c.output, &c.plot, &c.animate, &c.report, &c.save_knn, &c.save_state});
-        if (c.map)
-            std::fprintf(stderr, "tsne: mapped %s by %s into %d-D in %.2f s, cost %.6g; wrote %s\n", in.description.c_str(),
-                         r.map, c.dims, seconds_since(t0), r.map_cost, wrote.c_str());
+        if (c.map) {
+            char cost[48] = "";  // PCA has no cost
+            if (std::isfinite(r.map_cost)) std::snprintf(cost, sizeof cost, ", cost %.6g", r.map_cost);
+            std::fprintf(stderr, "tsne: mapped %s by %s into %d-D in %.2f s%s; wrote %s\n", in.description.c_str(), r.map,
+                         c.dims, seconds_since(t0), cost, wrote.c_str());
+        }
         else
             std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
                          c.dims, seconds_since(t0), r.kl, wrote.c_str());

@@ -207,6 +207,18 @@ inline tsnex::Coloring plot_coloring(const Config& c, const Result& r, const tsn
 
 inline std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
+/// The map's name in titles ("t-SNE", "metric MDS", ...).
+inline std::string map_title(const Config& c) {
+    if (!c.map) return "t-SNE";
+    switch (*c.map) {
+        case tsne::MapKind::pca: return "PCA";
+        case tsne::MapKind::classical_mds: return "classical MDS";
+        case tsne::MapKind::mds: return "metric MDS";
+        case tsne::MapKind::sammon: return "Sammon's mapping";
+        default: return "kNN graph layout";
+    }
+}
+
 inline void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out) {
     const auto as_double = [](const tsnex::Matrix& m) {
         return std::visit([](const auto& y) { return tsne::RowMatrix<double>(y.template cast<double>()); }, m);
@@ -216,7 +228,7 @@ inline void write_pictures(const Config& c, const Result& r, const std::vector<i
         const tsne::RowMatrix<double> Y = as_double(r.Y);
         tsnex::ScatterStyle style;
         style.size = c.plot_size;
-        const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
+        const std::string title = map_title(c) + " of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
         tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), title, style));
         out.png->finish();
     }
