@@ -1322,6 +1322,7 @@ done
 map_success "--map graph --graph-neighbors 5 --theta 0 --init random" 150 2 --input "$WORK/small.csv" --map graph \
     --graph-neighbors 5 --theta 0 --init random --iterations 30
 map_success "--map mds from float64 .npy" 100 2 --input "$WORK/f64.npy" --map mds --iterations 20
+map_success "--map mds --landmarks 40 --dims 3" 150 3 --input "$WORK/small.csv" --map mds --landmarks 40 --dims 3
 # Plots, animation, report and 3-D colours work for every map; the report names the map and its cost.
 run_check "--map sammon: plot, animation, report" \
     'is_png "$WORK/m.png" && [ -s "$WORK/m.gif" ] && grep -q "\"map\": \"sammon\"" "$WORK/m.json" &&
@@ -1345,6 +1346,10 @@ WANT='--graph-neighbors does not apply to --map sammon (only to --map graph)' ex
     "--map sammon --graph-neighbors" 2 --input "$WORK/small.csv" --map sammon --graph-neighbors 4 --output "$OUT"
 WANT='--graph-neighbors applies only to --map graph' expect_failure "--graph-neighbors without --map" 2 \
     --input "$WORK/small.csv" --graph-neighbors 4 --output "$OUT"
+WANT='--landmarks does not apply to --map sammon (only to --map mds)' expect_failure "--map sammon --landmarks" 2 \
+    --input "$WORK/small.csv" --map sammon --landmarks 40 --output "$OUT"
+WANT='--landmarks does not apply to --distances' expect_failure "--map mds --landmarks from --distances" 2 \
+    --distances "$WORK/dist.csv" --map mds --landmarks 20 --output "$OUT"
 WANT='--map pca needs the data (--input)' expect_failure "--map pca from --distances" 2 \
     --distances "$WORK/dist.csv" --map pca --output "$OUT"
 WANT='--map does not apply to --knn-graph' expect_failure "--map with --knn-graph" 2 \

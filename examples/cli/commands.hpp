@@ -354,6 +354,7 @@ Result fit_map(Input& in, const Config& c, const Policies& p, const std::vector<
     o.seed = c.seed;
     o.threads = c.threads;
     o.neighbors = c.graph_neighbors;
+    o.landmarks = c.landmarks;
     if (c.was_given("--theta")) o.theta = c.theta;
     if (c.was_given("--init")) o.start = c.init == InitKind::random ? tsne::MapStart::random : tsne::MapStart::classical;
     const tsne::MapKind kind = *c.map;

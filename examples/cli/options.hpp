@@ -65,6 +65,7 @@ struct Config {
     int dims = 2;
     std::optional<tsne::MapKind> map;  ///< --map other than tsne (empty: t-SNE)
     int graph_neighbors = 3;           ///< --graph-neighbors
+    std::size_t landmarks = 0;         ///< --landmarks (0: exact MDS)
     KnnKind knn = KnnKind::automatic;
     MetricKind metric = MetricKind::euclidean;
     AffinityKind affinity = AffinityKind::perplexity;
@@ -523,6 +524,10 @@ inline const Option options[] = {
     {"--graph-neighbors", "K", in_data | in_distances,
      [](Config& c, const Arg& a) { a.integer(c.graph_neighbors, 1, 100000); },
      "--map graph: each point joined to its K nearest neighbours (default 3)"},
+    {"--landmarks", "L", in_data,
+     [](Config& c, const Arg& a) { a.integer(c.landmarks, 2, 2147483646LL); },
+     "--map mds: landmark MDS, SMACOF on L sampled points and the others\n"
+     "placed against them, O(L^2 + N L) instead of O(N^2) (default: exact)"},
     {nullptr, nullptr, 0, nullptr,
      "t-SNE:"},
     {"--dims", "D", anywhere,
@@ -850,6 +855,7 @@ inline void check_applicable(const Config& c) {
 inline void check_map(Config& c) {
     if (!c.map) {
         if (c.was_given("--graph-neighbors")) usage_fail("--graph-neighbors applies only to --map graph");
+        if (c.was_given("--landmarks")) usage_fail("--landmarks applies only to --map mds");
         return;
     }
     const std::string name = tsne::map_name(*c.map);
@@ -863,8 +869,10 @@ inline void check_map(Config& c) {
             continue;
         if ((opt == "--iterations" || opt == "--init") && iterative) continue;
         if ((opt == "--theta" || opt == "--graph-neighbors") && *c.map == tsne::MapKind::graph) continue;
+        if (opt == "--landmarks" && *c.map == tsne::MapKind::mds) continue;
         usage_fail(opt, " does not apply to --map ", name,
                    opt == "--graph-neighbors" ? " (only to --map graph)"
+                   : opt == "--landmarks"     ? " (only to --map mds)"
                    : opt == "--theta"         ? " (only to --map tsne and graph)"
                    : opt == "--iterations" || opt == "--init" ? " (only to --map tsne, mds, sammon and graph)"
                                                               : " (only to --map tsne)");

@@ -157,3 +157,40 @@ TEST_CASE("maps on the bundled digits: quality with honest thresholds (2 threads
 }
 
 }  // namespace t_maps_api
+
+namespace t_maps_landmarks {
+
+TEST_CASE_TEMPLATE("landmark MDS: near exact SMACOF's stress, landmarks' own stress never worse, same bits for any thread count", T,
+                   float, double) {
+    const auto X = testing::clusters<T>(1200, 10, 6, 13);
+    const auto exact = tsne::mds<2>(X).threads(2).fit();
+    const auto a = tsne::mds<2>(X).landmarks(300).threads(1).fit();
+    const auto b = tsne::mds<2>(X).landmarks(300).threads(3).fit();
+    CHECK(a == b);
+    CHECK(a.allFinite());
+    const double s_exact = tsne::stress_scores(X, exact, 2).normalized, s_lm = tsne::stress_scores(X, a, 2).normalized;
+    CHECK(s_lm >= s_exact * (1 - 1e-3));  // exact SMACOF is the better optimum (a sanity check of both)
+    CHECK(s_lm <= s_exact * 1.05);
+    // And far better than the closed-form start.
+    const auto pca = tsne::pca<2>(X).fit();
+    CHECK(s_lm < tsne::stress_scores(X, pca, 2).normalized);
+    // L >= N: exact SMACOF.
+    CHECK(tsne::mds<2>(X).landmarks(5000).threads(2).fit() == exact);
+    tsne::Executor ex(1);
+    tsne::maps::LandmarkOptions o;
+    o.landmarks = 1;
+    auto one_landmark = [&] { return tsne::maps::landmark_mds<2, T>(tsne::MatrixRef<T>(X), o, ex); };
+    CHECK_THROWS_WITH_AS(one_landmark(), doctest::Contains("landmarks must be >= 2, got 1"), tsne::invalid_argument);
+}
+
+TEST_CASE("landmark sample: L distinct sorted indices, reproducible by seed") {
+    const auto a = tsne::maps::sample_landmarks(1000, 100, 7), b = tsne::maps::sample_landmarks(1000, 100, 7);
+    CHECK(a == b);
+    CHECK(a.size() == 100);
+    CHECK(std::is_sorted(a.begin(), a.end()));
+    CHECK(std::adjacent_find(a.begin(), a.end()) == a.end());
+    CHECK(a.back() < 1000);
+    CHECK(tsne::maps::sample_landmarks(1000, 100, 8) != a);
+}
+
+}  // namespace t_maps_landmarks

@@ -16,8 +16,9 @@
 //  - metric MDS: SMACOF (Guttman transform). It needs no step size, never increases the stress,
 //    and costs one all-pairs pass per iteration; the momentum/gains policy needs a learning rate
 //    that depends on the data's scale and did not beat it.
-//  - Sammon: Sammon's own diagonal-Newton step y −= g/|h| per coordinate, with step halving until
-//    E decreases (monotone; the "magic factor" 0.3-0.4 of the paper is replaced by the halving).
+//  - Sammon: Sammon's own diagonal-Newton step y −= s·g/|h| per coordinate, with step halving
+//    until E decreases (monotone; the paper's fixed "magic factor" s = 0.3-0.4 is replaced by the
+//    halving, which starts each iteration from twice the last accepted s).
 //    Weighted SMACOF for Sammon needs the pseudo-inverse of an N x N weighted Laplacian (O(N³)
 //    once), which the Newton step avoids.
 //  - graph layout: the adaptive step of force-directed placement (Hu 2005): each point moves
@@ -47,6 +48,7 @@
 #include "../status.hpp"
 #include "classical_mds.hpp"
 #include "graph_layout.hpp"
+#include "landmarks.hpp"
 #include "pair_distances.hpp"
 #include "stress.hpp"
 
@@ -94,6 +96,10 @@ struct MapOptions {
     /// kNN recall@10: 0.10 in the raw units, 0.45 with 1 (benchmarks/RESULTS.md).
     double edge_length = 1.0;
     bool simd = true;         ///< false: the scalar twins (tests, benchmarks)
+    /// MDS from data: 0 = exact SMACOF over all pairs; L > 0 (and below N) = landmark MDS with L
+    /// landmarks (maps/landmarks.hpp: O(L² + N·L) instead of O(N²); callbacks are not called and
+    /// init/start do not apply — the landmarks start from their classical MDS).
+    std::size_t landmarks = 0;
     MapStart start = MapStart::classical;
 };
 
@@ -204,10 +210,13 @@ void sammon(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& 
     const std::size_t n = Y.size();
     Embedding<T, Dims> g(n), h(n), g2(n), h2(n), cand(n);
     double E = sammon_pass(D, Y, g, h, ex, o.simd);
+    // The step's scale carries over: each iteration first tries twice the last accepted scale
+    // (at most the full Newton step), so a run that needs halving does not pay for it every time.
+    double accepted = 0.5;
     res.iterations = iterate<T, Dims>(iterations, Y, res, [&] {
         const double before = E;
         bool improved = false;
-        double scale = 1;
+        double scale = std::min(1.0, 2 * accepted);
         for (int halving = 0; halving < 30 && !improved; ++halving, scale *= 0.5) {
             ex.parallel_for(n, 4096, [&](std::size_t b, std::size_t e) {
                 for (int d = 0; d < Dims; ++d) {
@@ -222,6 +231,7 @@ void sammon(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& 
             const double Ec = sammon_pass(D, cand, g2, h2, ex, o.simd);
             if (Ec < E) {
                 improved = true;
+                accepted = scale;
                 E = Ec;
                 std::swap(Y, cand);
                 std::swap(g, g2);
@@ -321,6 +331,16 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
         res.seconds = tsne::detail::seconds_since(t0);
         return res;
     }
+    if (kind == MapKind::mds && X && o.landmarks > 0 && o.landmarks < n) {
+        LandmarkOptions lo;
+        lo.landmarks = o.landmarks;
+        lo.iterations = o.iterations > 0 ? o.iterations : default_iterations(kind);
+        lo.tolerance = o.tolerance;
+        lo.seed = o.seed;
+        res.Y = landmark_mds<Dims, T>(*X, lo, ex);
+        res.seconds = tsne::detail::seconds_since(t0);
+        return res;
+    }
     std::optional<PairDistances<T>> D;
     if (kind != MapKind::graph || !X) D = X ? pair_distances<T>(*X, ex) : pair_distances_given<T>(*Dm);
     if (kind == MapKind::graph && static_cast<std::size_t>(o.neighbors) >= n)
@@ -399,6 +419,12 @@ public:
     MapBuilder& neighbors(int k) {
         static_assert(Kind == MapKind::graph, "neighbors() applies to graph_layout only");
         o_.neighbors = k;
+        return *this;
+    }
+    /// Landmark MDS with L landmarks (mds from data only; MapOptions::landmarks). 0 = exact.
+    MapBuilder& landmarks(std::size_t L) {
+        static_assert(Kind == MapKind::mds && !FromDistances, "landmarks() applies to mds(X) only");
+        o_.landmarks = L;
         return *this;
     }
     /// The graph's unit: mean rest length in the cost (graph_layout only; MapOptions::edge_length).
