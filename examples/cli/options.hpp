@@ -519,8 +519,10 @@ inline const Option options[] = {
      "the map: t-SNE; PCA (the projection); metric MDS (stress, SMACOF from\n"
      "classical MDS); classical (Torgerson) MDS; Sammon's mapping; or the\n"
      "force-directed layout of the kNN graph (charges + springs). The\n"
-     "others take --dims, --iterations, --seed, --threads, --init and the\n"
-     "outputs; graph also --theta and --graph-neighbors (default tsne)"},
+     "others take --dims, --seed, --threads and the outputs; mds, sammon\n"
+     "and graph also --iterations (at most; default 1000, 300, 500, fewer\n"
+     "when converged) and --init (pca: from classical MDS, the default;\n"
+     "random); graph also --theta and --graph-neighbors (default tsne)"},
     {"--graph-neighbors", "K", in_data | in_distances,
      [](Config& c, const Arg& a) { a.integer(c.graph_neighbors, 1, 100000); },
      "--map graph: each point joined to its K nearest neighbours (default 3)"},
