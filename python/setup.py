@@ -31,7 +31,7 @@ if os.environ.get("TSNE_NATIVE", "1") != "0":
 ParallelCompile("TSNE_BUILD_JOBS", default=2).install()
 ext = Pybind11Extension(
     "tsne._tsne",
-    [os.path.join("src", f) for f in ("module.cpp", "dims1.cpp", "dims2.cpp", "dims3.cpp")],
+    [os.path.join("src", f) for f in ("module.cpp", "dims1.cpp", "dims2.cpp", "dims3.cpp", "maps.cpp")],
     include_dirs=[include],
     cxx_std=17,
     # Eigen as a system header: its own unused variables are not this build's -Werror's business.

@@ -1540,5 +1540,65 @@ WANT='--image-size must be an integer from 4 to 1024' expect_failure "--image-si
 WANT='--plot .* would overwrite the input --image-data' expect_failure "--plot over --image-data" 2 \
     --input "$WORK/small.csv" --image-data "$WORK/img_u8.npy" --images --plot "$WORK/img_u8.npy"
 
+# ---- the other maps (--map, issue 22) ----------------------------------------------------------
+# No FAST here: --exaggeration-iterations is t-SNE's, so the maps refuse it.
+map_success() {
+    local name=$1 rows=$2 cols=$3
+    shift 3
+    rm -f "$WORK/out.csv"
+    if ! "$TSNE" "$@" --output "$WORK/out.csv" --quiet 2>"$WORK/stderr"; then
+        bad "$name" "exit status $?: $(head -c 300 "$WORK/stderr")"
+        return
+    fi
+    check_csv "$name" "$WORK/out.csv" "$rows" "$cols" && ok "$name"
+}
+for m in pca classical-mds mds sammon graph; do
+    its=()
+    case $m in mds | sammon | graph) its=(--iterations 30) ;; esac
+    for d in 1 2 3; do
+        map_success "--map $m --dims $d" 150 "$d" --input "$WORK/small.csv" --map "$m" --dims "$d" "${its[@]}"
+    done
+    [ "$m" = pca ] || map_success "--map $m from --distances" 60 2 --distances "$WORK/dist.csv" --map "$m" "${its[@]}"
+done
+map_success "--map graph --graph-neighbors 5 --theta 0 --init random" 150 2 --input "$WORK/small.csv" --map graph \
+    --graph-neighbors 5 --theta 0 --init random --iterations 30
+map_success "--map mds from float64 .npy" 100 2 --input "$WORK/f64.npy" --map mds --iterations 20
+map_success "--map mds --landmarks 40 --dims 3" 150 3 --input "$WORK/small.csv" --map mds --landmarks 40 --dims 3
+# Plots, animation, report and 3-D colours work for every map; the report names the map and its cost.
+run_check "--map sammon: plot, animation, report" \
+    'is_png "$WORK/m.png" && [ -s "$WORK/m.gif" ] && grep -q "\"map\": \"sammon\"" "$WORK/m.json" &&
+     grep -q "\"cost\": [0-9]" "$WORK/m.json" && grep -q "\"knn_recall10\": 0" "$WORK/m.json"' \
+    --input "$WORK/small.csv" --labels "$WORK/small_labels.txt" --map sammon --iterations 20 --plot "$WORK/m.png" \
+    --animate "$WORK/m.gif" --snapshots 5 --report "$WORK/m.json" --quiet
+run_check "--map graph --dims 3 --color embedding3d" 'is_png "$WORK/g3.png"' --input "$WORK/small.csv" --map graph \
+    --dims 3 --iterations 30 --color embedding3d --plot "$WORK/g3.png" --quiet
+run_check "--map pca --animate: one frame" '[ -s "$WORK/p.gif" ]' --input "$WORK/small.csv" --map pca \
+    --animate "$WORK/p.gif" --quiet
+"$TSNE" --input "$WORK/small.csv" --map mds --iterations 25 --threads 1 --output "$WORK/mt1.csv" --quiet 2>/dev/null
+run_check "--map mds: the same output for --threads 1 and 3" 'cmp -s "$WORK/mt1.csv" "$WORK/mt3.csv"' \
+    --input "$WORK/small.csv" --map mds --iterations 25 --threads 3 --output "$WORK/mt3.csv" --quiet
+WANT="--map must be tsne, pca, mds, classical-mds, sammon or graph, got 'umap'" expect_failure "--map umap" 2 \
+    --input "$WORK/small.csv" --map umap --output "$OUT"
+WANT='--perplexity does not apply to --map mds (only to --map tsne)' expect_failure "--map mds --perplexity" 2 \
+    --input "$WORK/small.csv" --map mds --perplexity 10 --output "$OUT"
+WANT='--iterations does not apply to --map pca' expect_failure "--map pca --iterations" 2 \
+    --input "$WORK/small.csv" --map pca --iterations 10 --output "$OUT"
+WANT='--graph-neighbors does not apply to --map sammon (only to --map graph)' expect_failure \
+    "--map sammon --graph-neighbors" 2 --input "$WORK/small.csv" --map sammon --graph-neighbors 4 --output "$OUT"
+WANT='--graph-neighbors applies only to --map graph' expect_failure "--graph-neighbors without --map" 2 \
+    --input "$WORK/small.csv" --graph-neighbors 4 --output "$OUT"
+WANT='--landmarks does not apply to --map sammon (only to --map mds)' expect_failure "--map sammon --landmarks" 2 \
+    --input "$WORK/small.csv" --map sammon --landmarks 40 --output "$OUT"
+WANT='--landmarks does not apply to --distances' expect_failure "--map mds --landmarks from --distances" 2 \
+    --distances "$WORK/dist.csv" --map mds --landmarks 20 --output "$OUT"
+WANT='--map pca needs the data (--input)' expect_failure "--map pca from --distances" 2 \
+    --distances "$WORK/dist.csv" --map pca --output "$OUT"
+WANT='--map does not apply to --knn-graph' expect_failure "--map with --knn-graph" 2 \
+    --knn-graph "$WORK/knn.csv" --map mds --output "$OUT"
+WANT='graph: neighbors must be < N = 150, got 150' expect_failure "--map graph --graph-neighbors N" 1 \
+    --input "$WORK/small.csv" --map graph --graph-neighbors 150 --output "$OUT"
+WANT='--graph-neighbors must be an integer from 1' expect_failure "--graph-neighbors 0" 2 \
+    --input "$WORK/small.csv" --map graph --graph-neighbors 0 --output "$OUT"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -344,8 +344,62 @@ void keep_for_saving(RunT&& run, const Config& c, Result& r) {
     r.save_state = [kept](std::ostream& os) { kept->save(os); };
 }
 
+/// --map other than tsne: the library's other maps (tsne/maps/maps.hpp) into the same Result, so
+/// the outputs (plots, animation, report, colours) work alike. KL is not computed (null).
+template <int Dims>
+Result fit_map(Input& in, const Config& c, const Policies& p, const std::vector<int>& labels) {
+    Result r;
+    tsne::Executor ex(c.threads);
+    tsne::MapOptions o;
+    o.iterations = c.iterations;
+    o.seed = c.seed;
+    o.threads = c.threads;
+    o.neighbors = c.graph_neighbors;
+    o.landmarks = c.landmarks;
+    if (c.was_given("--theta")) o.theta = c.theta;
+    if (c.was_given("--init")) o.start = c.init == InitKind::random ? tsne::MapStart::random : tsne::MapStart::classical;
+    const tsne::MapKind kind = *c.map;
+    auto go = [&](const auto* X, const auto* D) {
+        using T = typename std::decay_t<decltype(*D)>::Scalar;
+        tsne::Snapshots<T> snaps(c.snapshots);
+        const tsne::MatrixRef<T>* Xr = nullptr;
+        std::optional<tsne::MatrixRef<T>> hold;
+        if (X) Xr = &hold.emplace(*X);
+        const tsne::MatrixRef<T>* Dr = nullptr;
+        std::optional<tsne::MatrixRef<T>> hold_d;
+        if (D) Dr = &hold_d.emplace(*D);
+        tsne::MapResult<T> m = tsne::maps::fit_map<Dims, T>(kind, Xr, Dr, o, nullptr, snaps);
+        if (c.snapshots > 0 && snaps.frames.empty()) snaps.frames.push_back({0, m.cost, m.Y});  // a closed-form map: one frame
+        for (auto& f : snaps.frames) r.frames.emplace_back(f.iteration, tsnex::Matrix(std::move(f.Y)));
+        if (c.verbose)
+            std::fprintf(stderr, "tsne: %s: %d iterations%s, cost %.6g, %.3f s\n", tsne::map_name(kind), m.iterations,
+                         m.converged ? " (converged)" : "", m.cost, m.seconds);
+        r.timings.optimization = m.seconds;
+        r.iterations = m.iterations;
+        r.map_cost = m.cost;
+        tsne::RowMatrix<T> Y = std::move(m.Y);
+        if (X) diagnose<T>(c, X, Y, p, labels, ex, r);
+        else diagnose<T>(c, static_cast<const tsnex::ConstMap<T>*>(nullptr), Y, p, labels, ex, r);
+        r.Y = tsnex::Matrix(std::move(Y));
+    };
+    if (c.input_kind == InputKind::data) {
+        std::visit([&](const auto& X) {
+            using T = typename std::decay_t<decltype(X)>::Scalar;
+            go(&X, static_cast<const tsne::RowMatrix<T>*>(nullptr));
+        }, in.view());
+    } else {
+        go(static_cast<const tsnex::ConstMap<float>*>(nullptr), &in.distances);
+    }
+    r.map = tsne::map_name(kind);
+    r.kl = std::numeric_limits<double>::quiet_NaN();
+    r.repulsion = kind == tsne::MapKind::graph ? (o.theta > 0 ? "barnes-hut" : "exact") : "none";
+    r.threads = ex.threads();
+    return r;
+}
+
 template <int Dims>
 Result embed(Input& in, const Config& c, const Policies& p, const std::vector<int>& labels) {
+    if (c.map) return fit_map<Dims>(in, c, p, labels);
     Result r;
     tsne::Executor ex(c.threads);
     if (c.input_kind == InputKind::data) {
@@ -575,8 +629,15 @@ inline int run(Config c, Stage& stage) {
     if (!c.quiet) {
         const std::string wrote =
             wrote_list({&c.output, &c.plot, &c.html, &c.animate, &c.report, &c.save_knn, &c.save_state});
-        std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
-                     c.dims, seconds_since(t0), r.kl, wrote.c_str());
+        if (c.map) {
+            char cost[48] = "";  // PCA has no cost
+            if (std::isfinite(r.map_cost)) std::snprintf(cost, sizeof cost, ", cost %.6g", r.map_cost);
+            std::fprintf(stderr, "tsne: mapped %s by %s into %d-D in %.2f s%s; wrote %s\n", in.description.c_str(), r.map,
+                         c.dims, seconds_since(t0), cost, wrote.c_str());
+        }
+        else
+            std::fprintf(stderr, "tsne: embedded %s into %d-D in %.2f s, KL %.4f; wrote %s\n", in.description.c_str(),
+                         c.dims, seconds_since(t0), r.kl, wrote.c_str());
     }
     return exit_ok;
 }

@@ -63,6 +63,9 @@ struct Config {
     std::string input_option;  ///< "--input", "--distances", "--knn-graph", "--affinities" or "--load-state"
     std::vector<std::string> inputs;  ///< the input options given, each once, in order
     int dims = 2;
+    std::optional<tsne::MapKind> map;  ///< --map other than tsne (empty: t-SNE)
+    int graph_neighbors = 3;           ///< --graph-neighbors
+    std::size_t landmarks = 0;         ///< --landmarks (0: exact MDS)
     KnnKind knn = KnnKind::automatic;
     MetricKind metric = MetricKind::euclidean;
     AffinityKind affinity = AffinityKind::perplexity;
@@ -291,6 +294,13 @@ inline void set_method(Config& c, const Arg& a) {
     if (a.value == "barnes-hut") c.method = tsne::Method::barnes_hut;  // accepted, not advertised
     else a.choice(c.method, {{"auto", tsne::Method::automatic}, {"exact", tsne::Method::exact},
                              {"bh", tsne::Method::barnes_hut}, {"fft", tsne::Method::fft}});
+}
+
+inline void set_map(Config& c, const Arg& a) {
+    std::optional<tsne::MapKind> none;  // t-SNE
+    a.choice(c.map, {{"tsne", none}, {"pca", tsne::MapKind::pca}, {"mds", tsne::MapKind::mds},
+                     {"classical-mds", tsne::MapKind::classical_mds}, {"sammon", tsne::MapKind::sammon},
+                     {"graph", tsne::MapKind::graph}});
 }
 
 // ---- the table --------------------------------------------------------------------------------
@@ -586,6 +596,24 @@ inline const Option options[] = {
     {"--sigma-max-steps", "S", in_neighbors,
      [](Config& c, const Arg& a) { a.integer(c.sigma.max_steps, 1, 100000); },
      "bisection steps per point of the bandwidth search (default 200)"},
+    {nullptr, nullptr, 0, nullptr,
+     "Map:"},
+    {"--map", "tsne|pca|mds|classical-mds|sammon|graph", in_data | in_distances,
+     [](Config& c, const Arg& a) { set_map(c, a); },
+     "the map: t-SNE; PCA (the projection); metric MDS (stress, SMACOF from\n"
+     "classical MDS); classical (Torgerson) MDS; Sammon's mapping; or the\n"
+     "force-directed layout of the kNN graph (charges + springs). The\n"
+     "others take --dims, --seed, --threads and the outputs; mds, sammon\n"
+     "and graph also --iterations (at most; default 1000, 300, 500, fewer\n"
+     "when converged) and --init (pca: from classical MDS, the default;\n"
+     "random); graph also --theta and --graph-neighbors (default tsne)"},
+    {"--graph-neighbors", "K", in_data | in_distances,
+     [](Config& c, const Arg& a) { a.integer(c.graph_neighbors, 1, 100000); },
+     "--map graph: each point joined to its K nearest neighbours (default 3)"},
+    {"--landmarks", "L", in_data,
+     [](Config& c, const Arg& a) { a.integer(c.landmarks, 2, 2147483646LL); },
+     "--map mds: landmark MDS, SMACOF on L sampled points and the others\n"
+     "placed against them, O(L^2 + N L) instead of O(N^2) (default: exact)"},
     {nullptr, nullptr, 0, nullptr,
      "t-SNE:"},
     {"--dims", "D", anywhere,
@@ -909,6 +937,39 @@ inline void check_applicable(const Config& c) {
         usage_fail("--affinity multiscale needs --perplexities P1,P2,... (e.g. 30,300)");
 }
 
+/// --map other than tsne: only the options that act on that map (the others are t-SNE's); the
+/// iterations default to the map's own.
+inline void check_map(Config& c) {
+    if (!c.map) {
+        if (c.was_given("--graph-neighbors")) usage_fail("--graph-neighbors applies only to --map graph");
+        if (c.was_given("--landmarks")) usage_fail("--landmarks applies only to --map mds");
+        return;
+    }
+    const std::string name = tsne::map_name(*c.map);
+    const bool iterative = *c.map == tsne::MapKind::mds || *c.map == tsne::MapKind::sammon || *c.map == tsne::MapKind::graph;
+    static const char* const shared[] = {"--input", "--shape", "--distances", "--labels", "--output", "--plot",
+                                         "--plot-size", "--color", "--color-k", "--snapshots", "--animate",
+                                         "--animate-view", "--animate-size", "--frame-delay", "--report", "--dims",
+                                         "--seed", "--threads", "--verbose", "--quiet", "--map"};
+    for (const std::string& opt : c.given) {
+        if (std::find_if(std::begin(shared), std::end(shared), [&](const char* s) { return opt == s; }) != std::end(shared))
+            continue;
+        if ((opt == "--iterations" || opt == "--init") && iterative) continue;
+        if ((opt == "--theta" || opt == "--graph-neighbors") && *c.map == tsne::MapKind::graph) continue;
+        if (opt == "--landmarks" && *c.map == tsne::MapKind::mds) continue;
+        usage_fail(opt, " does not apply to --map ", name,
+                   opt == "--graph-neighbors" ? " (only to --map graph)"
+                   : opt == "--landmarks"     ? " (only to --map mds)"
+                   : opt == "--theta"         ? " (only to --map tsne and graph)"
+                   : opt == "--iterations" || opt == "--init" ? " (only to --map tsne, mds, sammon and graph)"
+                                                              : " (only to --map tsne)");
+    }
+    if (*c.map == tsne::MapKind::pca && c.input_kind != InputKind::data)
+        usage_fail("--map pca needs the data (--input), not ", c.input_option, "; use --map classical-mds for distances");
+    if (!c.was_given("--iterations")) c.iterations = tsne::maps::default_iterations(*c.map);
+    c.exaggeration_iterations = 0;
+}
+
 /// The command line into `c`: every option through its row of the table, then the checks between
 /// options. Returns what to do (--help and --version stop at once).
 inline Action parse_args(int argc, char** argv, Config& c) {
@@ -954,6 +1015,7 @@ inline Action parse_args(int argc, char** argv, Config& c) {
     if (c.images && c.input_kind != InputKind::data && c.image_data.empty())
         usage_fail("--images needs --image-data FILE with ", c.input_option, " (it has no rows to draw)");
     check_applicable(c);
+    check_map(c);
     // A saved run continues without early exaggeration unless asked for (see --help).
     if (c.input_kind == InputKind::state && !c.was_given("--exaggeration-iterations")) c.exaggeration_iterations = 0;
     if (c.verbose && c.quiet) usage_fail("--verbose and --quiet exclude each other");

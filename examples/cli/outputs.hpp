@@ -162,6 +162,8 @@ struct Result {
     std::vector<std::pair<int, tsnex::Matrix>> frames;  ///< (iteration, embedding)
     double kl = 0;
     bool kl_exact = false;
+    const char* map = "tsne";  ///< --map
+    double map_cost = 0;        ///< the map's own cost (not t-SNE)
     tsne::Timings timings;
     const char* repulsion = "";
     unsigned threads = 0;
@@ -210,6 +212,23 @@ inline tsnex::Coloring plot_coloring(const Config& c, const Result& r, const tsn
 
 inline std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
+/// The map's name in titles ("t-SNE", "metric MDS", ...).
+inline std::string map_title(const Config& c) {
+    if (!c.map) return "t-SNE";
+    switch (*c.map) {
+        case tsne::MapKind::pca: return "PCA";
+        case tsne::MapKind::classical_mds: return "classical MDS";
+        case tsne::MapKind::mds: return "metric MDS";
+        case tsne::MapKind::sammon: return "Sammon's mapping";
+        default: return "kNN graph layout";
+    }
+}
+
+/// The title of --plot and --html: "metric MDS of digits.csv (x, y of 3-D)".
+inline std::string picture_title(const Config& c) {
+    return map_title(c) + " of " + base_name(c.input) + (c.dims == 3 ? " (x, y of 3-D)" : "");
+}
+
 /// --plot (a scatter plot, or with --images the image map), then --animate. images: the points'
 /// images (Input::images), needed for --images.
 inline void write_pictures(const Config& c, const Result& r, const std::vector<int>& labels, Outputs& out,
@@ -226,15 +245,13 @@ inline void write_pictures(const Config& c, const Result& r, const std::vector<i
         style.image_size = c.image_size;
         style.grid = c.image_grid;
         style.invert = c.image_invert;
-        const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
-        tsnex::write_canvas_png(*out.png, tsnex::render_image_map(Y, *images, labels, title, style));
+        tsnex::write_canvas_png(*out.png, tsnex::render_image_map(Y, *images, labels, picture_title(c), style));
         out.png->finish();
     } else if (out.png) {
         const tsne::RowMatrix<double> Y = as_double(r.Y);
         tsnex::ScatterStyle style;
         style.size = c.plot_size;
-        const std::string title = "t-SNE of " + name + (c.dims == 3 ? " (x, y of 3-D)" : "");
-        tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), title, style));
+        tsnex::write_png(*out.png, tsnex::render_scatter(Y, plot_coloring(c, r, Y, labels), picture_title(c), style));
         out.png->finish();
     }
     if (c.animate.empty()) return;
@@ -300,7 +317,7 @@ inline void write_html(const Config& c, const Result& r, const std::vector<int>&
                        const tsnex::ImageSet* images, Outputs& out) {
     if (!out.html) return;
     tsnex::PageData d;
-    d.title = "t-SNE of " + base_name(c.input) + (c.dims == 3 ? " (x, y of 3-D)" : "");
+    d.title = picture_title(c);
     d.embedding = r.Y;
     d.frames = r.frames;
     d.final_iteration = r.iterations;  // counted from the start of the run (a --load-state run: all of it)
@@ -361,6 +378,8 @@ inline void write_report(std::FILE* f, const Config& c, const Input& in, const R
                  json_string(c.input_option.substr(2)).c_str());
     std::fprintf(f, "  \"points\": %zu,\n  \"dims\": %d,\n  \"iterations\": %d,\n", in.points, c.dims, r.iterations);
     std::fprintf(f, "  \"repulsion\": %s,\n  \"threads\": %u,\n", json_string(r.repulsion).c_str(), r.threads);
+    std::fprintf(f, "  \"map\": %s,\n", json_string(r.map).c_str());
+    if (c.map) std::fprintf(f, "  \"cost\": %s,\n", json_number(r.map_cost).c_str());
     std::fprintf(f, "  \"kl\": %s,\n  \"kl_exact\": %s,\n", json_number(r.kl).c_str(), r.kl_exact ? "true" : "false");
     std::fprintf(f, "  \"knn_recall10\": %s,\n", json_number(r.recall10).c_str());
     std::fprintf(f, "  \"trustworthiness10\": %s,\n", json_number(r.trustworthiness10).c_str());

@@ -8,6 +8,7 @@
 //   double t = tsne::trustworthiness(X, Y, 10);                // Venna & Kaski, in [0, 1]
 //   tsne::RowMatrix<float> rgb = tsne::embedding_colors(Y3);   // N x 3 in [0, 1], from a 3-D Y
 //   double kl = tsne::embedding_kl(P, Y);                      // KL(P || Q(Y)), exact Z
+//   auto st = tsne::stress_scores(X, Y);                       // MDS stress-1, Sammon's stress
 //
 // Definitions (N_k^X(i): the k nearest neighbours of point i in X, Euclidean, never i itself;
 // N_k^Y(i): the same in the embedding; d(i, j) = |x_i - x_j|, the Euclidean distance in X):
@@ -22,6 +23,12 @@
 //                     distances ranked by index). Needs k < N / 2. Costs O(N² D): pass
 //                     `max_points` to average over an evenly spaced subset of the points i
 //                     (every point j still counts in the ranks), an unbiased estimate.
+//   stress (all pairs i ≠ j, d* the data's distances, d the embedding's; O(N² D), blocked GEMMs,
+//   no N x N matrix kept):
+//     raw             = Σ (d* − d)²                 (metric MDS's cost)
+//     normalized      = sqrt(raw / Σ d*²)           (Kruskal's stress-1; scikit-learn's normalized_stress)
+//     sammon_raw      = Σ (d* − d)² / d*            (Sammon's cost; pairs with d* = 0 left out)
+//     sammon          = sammon_raw / Σ d*           (Sammon's normalised stress E)
 // Neighbours come from the library's searches (AutoNeighbors: exact for up to 10,000 points or
 // <= 8 dimensions, IVF above — pass tsne::BruteForce{} for exact everywhere). Work is split into
 // fixed blocks over the executor: the results are the same for any thread count. Inputs are
@@ -266,6 +273,94 @@ double trustworthiness(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<D
                        std::size_t max_points = 0) {
     Executor ex(threads);
     return trustworthiness(X, Y, k, ex, max_points);
+}
+
+/// The stress of Y against the data's distances (see the top of this file).
+struct StressScores {
+    double raw = 0, normalized = 0, sammon_raw = 0, sammon = 0;
+};
+
+namespace detail {
+/// Stress scores from a function giving block [r0, r0+m) x [c0, c0+mc) of the data's distances.
+template <class U, class DataBlock, class Exec>
+StressScores stress_from_blocks(const MatrixRef<U>& Y, DataBlock&& data_block, Exec& ex) {
+    const std::size_t n = static_cast<std::size_t>(Y.rows());
+    constexpr std::size_t blk = 128;
+    const std::size_t n_blocks = (n + blk - 1) / blk;
+    std::vector<std::array<double, 4>> parts(n_blocks, std::array<double, 4>{});
+    ex.parallel_for(n_blocks, 1, [&](std::size_t bb, std::size_t be) {
+        for (std::size_t b = bb; b < be; ++b) {
+            const Eigen::Index r0 = static_cast<Eigen::Index>(b * blk);
+            const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Y.rows() - r0);
+            std::array<double, 4> acc{};  // Σ(d*−d)², Σd*², Σ(d*−d)²/d*, Σd*
+            for (Eigen::Index c0 = 0; c0 < Y.rows(); c0 += static_cast<Eigen::Index>(blk)) {
+                const Eigen::Index mc = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Y.rows() - c0);
+                const Eigen::MatrixXd Dx = data_block(r0, m, c0, mc);
+                for (Eigen::Index i = 0; i < m; ++i)
+                    for (Eigen::Index j = 0; j < mc; ++j) {
+                        if (r0 + i == c0 + j) continue;
+                        const double ds = Dx(i, j);
+                        const double dy = (Y.row(r0 + i).template cast<double>() - Y.row(c0 + j).template cast<double>()).norm();
+                        const double e2 = (ds - dy) * (ds - dy);
+                        acc[0] += e2, acc[1] += ds * ds, acc[3] += ds;
+                        if (ds > 0) acc[2] += e2 / ds;
+                    }
+            }
+            parts[b] = acc;
+        }
+    });
+    std::array<double, 4> t{};
+    for (const auto& p : parts)
+        for (int q = 0; q < 4; ++q) t[static_cast<std::size_t>(q)] += p[static_cast<std::size_t>(q)];
+    StressScores s;
+    s.raw = t[0];
+    s.normalized = t[1] > 0 ? std::sqrt(t[0] / t[1]) : 0.0;
+    s.sammon_raw = t[2];
+    s.sammon = t[3] > 0 ? t[2] / t[3] : 0.0;
+    return s;
+}
+}  // namespace detail
+
+/// Stress of Y (N x Dims) against the Euclidean distances of X (N x D).
+template <class DX, class DY, class Exec, detail::if_executor<Exec> = 0>
+StressScores stress_scores(const Eigen::MatrixBase<DX>& X_, const Eigen::MatrixBase<DY>& Y_, Exec& ex) {
+    const MatrixRef<detail::scalar_of<DX>> X(X_.derived());
+    const MatrixRef<detail::scalar_of<DY>> Y(Y_.derived());
+    detail::check_pair(X, Y);
+    const Eigen::RowVectorXd mean = X.template cast<double>().colwise().mean();
+    Eigen::VectorXd sq(X.rows());
+    for (Eigen::Index i = 0; i < X.rows(); ++i) sq(i) = (X.row(i).template cast<double>() - mean).squaredNorm();
+    return detail::stress_from_blocks(Y, [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0, Eigen::Index mc) {
+        Eigen::MatrixXd A = X.middleRows(r0, m).template cast<double>(), B = X.middleRows(c0, mc).template cast<double>();
+        A.rowwise() -= mean;
+        B.rowwise() -= mean;
+        Eigen::MatrixXd G = A * B.transpose();
+        for (Eigen::Index i = 0; i < m; ++i)
+            for (Eigen::Index j = 0; j < mc; ++j) G(i, j) = std::sqrt(std::max(sq(r0 + i) + sq(c0 + j) - 2 * G(i, j), 0.0));
+        return G;
+    }, ex);
+}
+template <class DX, class DY>
+StressScores stress_scores(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& Y, unsigned threads = 0) {
+    Executor ex(threads);
+    return stress_scores(X, Y, ex);
+}
+
+/// Stress of Y against a given N x N distance matrix D (finite, >= 0; its diagonal ignored).
+template <class DD, class DY>
+StressScores stress_scores_distances(const Eigen::MatrixBase<DD>& D_, const Eigen::MatrixBase<DY>& Y_, unsigned threads = 0) {
+    const MatrixRef<detail::scalar_of<DD>> D(D_.derived());
+    const MatrixRef<detail::scalar_of<DY>> Y(Y_.derived());
+    if (D.rows() != D.cols() || D.rows() != Y.rows())
+        detail::fail("distances must be N x N with N = the embedding's ", Y.rows(), " rows, got ", D.rows(), " x ", D.cols());
+    for (Eigen::Index i = 0; i < D.rows(); ++i)
+        for (Eigen::Index j = 0; j < D.cols(); ++j)
+            if (!(std::isfinite(static_cast<double>(D(i, j))) && D(i, j) >= 0))
+                detail::fail("distances: entry (", i, ", ", j, ") is ", D(i, j), "; distances must be finite and >= 0");
+    Executor ex(threads);
+    return detail::stress_from_blocks(Y, [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0, Eigen::Index mc) {
+        return Eigen::MatrixXd(D.block(r0, c0, m, mc).template cast<double>());
+    }, ex);
 }
 
 /// Leave-one-out k-NN majority-vote accuracy of labels in a kNN graph (usually the embedding's):

@@ -14,7 +14,8 @@ struct Status {
     int phase_iteration = 0;     ///< iterations completed in the current optimize() call
     int phase_iterations = 0;    ///< iterations requested by the current optimize() call
     /// KL(P‖Q) of the embedding as it was at the start of this iteration (before its step), with
-    /// the un-exaggerated P; NaN when not computed this iteration (see Options::kl_every).
+    /// the un-exaggerated P; NaN when not computed this iteration (see Options::kl_every). For the
+    /// other maps (maps/maps.hpp) it is that map's own cost (stress, Sammon's E, the graph's energy).
     double kl = std::numeric_limits<double>::quiet_NaN();
     double exaggeration = 1, learning_rate = 0, momentum = 0;
     double seconds = 0;          ///< wall time since the current optimize() call began

@@ -6,7 +6,8 @@
 //
 // Pipeline: X → kNN graph (neighbors/) → P (affinity/) → init (init/) → optimise Y with
 // attractive + repulsive forces (gradient/) and momentum/gains (optimizer/), callbacks (callbacks/)
-// watching; diagnostics.hpp scores a finished embedding. Contracts of every policy: tsne/policies.hpp.
+// watching; diagnostics.hpp scores a finished embedding. The other maps (PCA, classical and metric
+// MDS, Sammon, the kNN graph's force-directed layout) are in maps/, built from the same parts. Contracts of every policy: tsne/policies.hpp.
 #include "version.hpp"
 #include "error.hpp"
 #include "options.hpp"
@@ -45,3 +46,4 @@
 #include "embedder.hpp"
 #include "transform.hpp"
 #include "diagnostics.hpp"
+#include "maps/maps.hpp"

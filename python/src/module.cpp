@@ -13,6 +13,7 @@
 void tsne_py_define_1(pybind11::module_& m);
 void tsne_py_define_2(pybind11::module_& m);
 void tsne_py_define_3(pybind11::module_& m);
+void tsne_py_define_maps(pybind11::module_& m);
 
 PYBIND11_MODULE(_tsne, m) {
     m.doc() = "t-SNE engine of the tsne C++ library (use the tsne package, not this module)";
@@ -45,6 +46,7 @@ PYBIND11_MODULE(_tsne, m) {
     tsne_py_define_1(m);
     tsne_py_define_2(m);
     tsne_py_define_3(m);
+    tsne_py_define_maps(m);
     m.attr("__version__") = pybind11::str(std::to_string(TSNE_VERSION_MAJOR) + "." + std::to_string(TSNE_VERSION_MINOR) +
                                           "." + std::to_string(TSNE_VERSION_PATCH));
 }

@@ -46,7 +46,7 @@ import numpy as np
 
 from . import _tsne
 
-__all__ = ["TSNE", "bh_sne", "KnnGraph", "Affinities"]
+__all__ = ["TSNE", "bh_sne", "KnnGraph", "Affinities", "embed_map"]
 __version__ = _tsne.__version__
 
 #: Number of input arrays converted (copied) by this package since import; C-contiguous
@@ -339,3 +339,38 @@ def bh_sne(data, pca_d=None, d=2, perplexity=30.0, theta=0.5, random_state=None,
     method = "exact" if theta == 0 else "auto"
     return TSNE(n_components=d, perplexity=perplexity, angle=2.0 * float(theta), method=method,
                 random_state=random_state).fit_transform(X)
+
+
+def embed_map(X, map="mds", n_components=2, metric="euclidean", max_iter=None, tol=1e-7, init="classical",
+              n_neighbors=3, angle=0.5, landmarks=None, n_jobs=-1, random_state=42):
+    """The other maps of the library (include/tsne/maps): ``map`` = "pca", "classical-mds", "mds"
+    (metric MDS, SMACOF), "sammon" or "graph" (force-directed layout of the kNN graph with
+    ``n_neighbors`` neighbours, charges by Barnes-Hut with ``angle``; 0 = exact).
+
+    Returns ``(Y, cost, n_iter)``: the N x n_components map (X's float type), the map's own cost
+    (stress, Sammon's cost, the graph's energy; NaN for PCA) and the iterations run.
+    ``metric="precomputed"``: X is a full N x N distance matrix (not for PCA). ``init``:
+    "classical" (classical MDS; from data the PCA projection), "random" or an N x n_components
+    array. ``max_iter``: at most (default mds 1000, sammon 300, graph 500); ``tol``: relative cost
+    decrease that stops MDS and Sammon. ``landmarks``: landmark MDS with that many landmarks (mds
+    from data). Names follow this package's TSNE (n_jobs, random_state, angle, max_iter).
+    """
+    if metric not in ("euclidean", "precomputed"):
+        raise ValueError(f"metric must be 'euclidean' or 'precomputed', got {metric!r}")
+    X = _matrix(X, "X")
+    d = {"tolerance": float(tol), "seed": _seed(random_state), "threads": _threads(n_jobs),
+         "neighbors": int(n_neighbors), "theta": float(angle)}
+    if max_iter is not None:
+        if int(max_iter) < 1:
+            raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+        d["iterations"] = int(max_iter)
+    if landmarks is not None:
+        d["landmarks"] = int(landmarks)
+    start = None
+    if isinstance(init, str):
+        d["start"] = init
+    else:
+        start = np.ascontiguousarray(init, dtype=X.dtype)
+    fn = _tsne.map32 if X.dtype == np.float32 else _tsne.map64
+    Y, cost, n_iter, _ = fn(str(map), X, int(n_components), metric == "precomputed", d, start)
+    return Y, cost, n_iter
