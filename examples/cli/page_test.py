@@ -22,7 +22,8 @@ exactly the image once the test releases them and fires the event as the page's 
 Without Chromium the test is skipped (exit 77). Every wait is bounded: a hung browser fails it.
 --screenshot writes a PNG of a page with a point's tooltip shown (the gallery's picture);
 --measure prints the file size, the time from navigation start until the page is ready, until
-the images have been parsed, and until all atlases are decoded (in the background).
+the images have been parsed, and until all atlases are decoded (in the background), and how soon
+a hover made as soon as the page is ready shows its tooltip and its image.
 """
 import base64
 import csv
@@ -481,18 +482,39 @@ def measure(page, runs):
         browser = Browser(chromium, timeout=120)
         try:
             t0 = time.monotonic()
-            open_page(browser, page, timeout=120)
-            wall = time.monotonic() - t0
+            browser.open_tab(1200, 800)  # the browser's start-up
+            t1 = time.monotonic()
+            open_page(browser, page, timeout=120, new_tab=False)
+            t2 = time.monotonic()
             ready = browser.eval("tsnePage.readyTime")
-            t = browser.eval("tsnePage.timings")
+            # At once a hover on the first point with an image: how soon the tooltip shows (the
+            # page answers while the browser may still be parsing the images), then its image.
+            point = browser.eval("(function () { var m = JSON.parse(document.getElementById('tsne-meta').textContent);"
+                                 " return m.images ? 0 : -1; })()")
+            hover = ""
+            if point == 0:
+                x, y = browser.eval("tsnePage.screenPosition(0)")
+                th = time.monotonic()
+                browser.mouse("mouseMoved", x, y)
+                shown = browser.wait_for("tsnePage.hover() >= 0 && getComputedStyle(document.getElementById('tip'))"
+                                         ".display === 'block'", 60)
+                t_tip = time.monotonic() - th
+                early = browser.eval("tsnePage.imagesArrived === false")  # (undefined: a page without the notion)
+                drawn = browser.wait_for("!!document.querySelector('#tip canvas[data-drawn]')", 120)
+                t_img = time.monotonic() - th
+                hover = (" a hover at once: tooltip in %.2f s%s, its image in %.2f s;"
+                         % (t_tip, " (before the images were parsed)" if early else "", t_img)
+                         if shown and drawn else " a hover at once: FAILED (tooltip %s, image %s);" % (shown, drawn))
             browser.wait_for("tsnePage.imagesDecoded", 120)
             images = browser.eval("performance.now()")
-            t = browser.eval("tsnePage.timings")  # again: the images' arrival is after ready
+            t = browser.eval("tsnePage.timings")
             print("%s: %.1f MB (%d bytes); ready (map drawn, interactive) %.2f s after navigation start (%.2f s "
-                  "wall from the navigate command in a fresh browser); parsed %.2f s, data decoded %.2f s;%s all image "
-                  "atlases decoded (background) by %.2f s"
-                  % (page, size / 1e6, size, ready / 1000, wall, t["script"] / 1000, t["blob"] / 1000,
-                     " images parsed %.2f s;" % (t["images"] / 1000) if "images" in t else "", images / 1000),
+                  "wall from the navigate command, after %.2f s starting the browser); parsed %.2f s, data decoded "
+                  "%.2f s;%s%s all image atlases decoded (background) by %.2f s"
+                  % (page, size / 1e6, size, ready / 1000, t2 - t1, t1 - t0, t["script"] / 1000, t["blob"] / 1000,
+                     " images parsed %.2f s;" % (t["images"] / 1000) if "images" in t else "", hover, images / 1000)
+                  + ("; reading the atlases' text into bytes took %.0f ms of main thread, at most %.0f ms at a time"
+                     % (t["atlasReadTotal"], t["atlasReadMax"]) if "atlasReadTotal" in t else ""),
                   flush=True)
         finally:
             browser.close()
