@@ -14,10 +14,16 @@ the one the page says is there and sits where the embedding written by --output 
 tooltip shows its index, label and exactly its image's pixels; wheel zoom and the snapshot slider
 change what is drawn; hiding a class in the legend removes its colour from the canvas; the file
 has no http:// or https:// in it; and the command line refuses an unwritable --html path (exit 3).
+The image atlases come after the page's script in the file, so the page is ready before they are
+parsed: a copy of the page whose atlases are held back (renamed, their "tsne-images" event
+removed) must be ready, show "image loading" in a hovered point's tooltip without error, and draw
+exactly the image once the test releases them and fires the event as the page's own script would.
 
 Without Chromium the test is skipped (exit 77). Every wait is bounded: a hung browser fails it.
 --screenshot writes a PNG of a page with a point's tooltip shown (the gallery's picture);
---measure prints the file size and the time from navigation start until the page is ready.
+--measure prints the file size, the time from navigation start until the page is ready, until
+the images have been parsed, and until all atlases are decoded (in the background), and how soon
+a hover made as soon as the page is ready shows its tooltip and its image.
 """
 import base64
 import csv
@@ -161,13 +167,18 @@ class Browser:
         self.send("Input.dispatchMouseEvent", p)
 
 
-def open_page(browser, path, width=1200, height=800, timeout=30.0):
-    browser.open_tab(width, height)
+def open_page(browser, path, width=1200, height=800, timeout=30.0, new_tab=True):
+    if new_tab:
+        browser.open_tab(width, height)
     url = "file://" + os.path.abspath(path)
     browser.send("Page.navigate", {"url": url})
-    if not browser.wait_for("!!(window.tsnePage && window.tsnePage.ready)", timeout):
+    if not browser.wait_for("location.href === %s && !!(window.tsnePage && window.tsnePage.ready)" % json.dumps(url),
+                            timeout):
         raise AssertionError("the page did not become ready within %g s" % timeout)
     return url
+
+
+ARRIVED = b'<script>document.dispatchEvent(new Event("tsne-images"));</script>'
 
 
 class Checks:
@@ -230,6 +241,13 @@ def run_test(tsne, data_dir):
             Y = [[float(v) for v in row] for row in csv.reader(f) if row]
         raw = open(page, "rb").read()
         checks.check(b"http://" not in raw and b"https://" not in raw, "the page has no http:// or https:// in it")
+        script_at, atlas_at = raw.find(b"window.tsnePage ="), raw.find(b'<script class="tsne-atlas"')
+        checks.check(raw.find(b'<script class="tsne-blob"') < script_at < atlas_at < raw.find(ARRIVED)
+                     and raw.count(ARRIVED) == 1 and script_at > 0,
+                     "the points come before the page's script, the image atlases after it, then their event")
+        held = os.path.join(work, "held.html")  # the page as it is while the browser still parses its images
+        with open(held, "wb") as f:
+            f.write(raw.replace(b'<script class="tsne-atlas"', b'<script class="tsne-held"').replace(ARRIVED, b""))
         checks.check(len(raw) < 2 * 1024 * 1024, "the digits page is small (%d bytes)" % len(raw))
 
         # The command line: an HTML path that cannot be written fails before the work (exit 3).
@@ -283,23 +301,26 @@ def run_test(tsne, data_dir):
             want = "#%d" % target
             checks.check(tip["text"].startswith(want) and ("label %d" % labels[target]) in tip["text"],
                          "the tooltip shows its index and label (%r)" % tip["text"][:60])
-            img = browser.eval("""(function () {
-              var c = document.querySelector('#tip canvas');
-              if (!c) return null;
-              return {w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)};
-            })()""")
-            if checks.check(img is not None and img["w"] % 8 == 0 and img["w"] == img["h"],
-                            "the tooltip shows an image (%s)" % (img and "%dx%d" % (img["w"], img["h"]))):
-                s = img["w"] // 8
-                bad_px = 0
-                for yy in range(img["h"]):
-                    for xx in range(img["w"]):
-                        v = images[target][(yy // s) * 8 + xx // s]
-                        p = img["px"][4 * (yy * img["w"] + xx): 4 * (yy * img["w"] + xx) + 4]
-                        if p != [v, v, v, 255]:
-                            bad_px += 1
-                checks.check(bad_px == 0, "the tooltip image is point %d's image, %dx enlarged (%d pixels differ)"
-                             % (target, s, bad_px))
+
+            def check_tip_image(when):
+                img = browser.eval("""(function () {
+                  var c = document.querySelector('#tip canvas');
+                  if (!c) return null;
+                  return {w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)};
+                })()""")
+                if checks.check(img is not None and img["w"] % 8 == 0 and img["w"] == img["h"],
+                                "the tooltip shows an image%s (%s)" % (when, img and "%dx%d" % (img["w"], img["h"]))):
+                    s = img["w"] // 8
+                    bad_px = 0
+                    for yy in range(img["h"]):
+                        for xx in range(img["w"]):
+                            v = images[target][(yy // s) * 8 + xx // s]
+                            p = img["px"][4 * (yy * img["w"] + xx): 4 * (yy * img["w"] + xx) + 4]
+                            if p != [v, v, v, 255]:
+                                bad_px += 1
+                    checks.check(bad_px == 0, "the tooltip image is point %d's image, %dx enlarged (%d pixels differ)"
+                                 % (target, s, bad_px))
+            check_tip_image("")
             # A click pins it: the tooltip stays when the mouse leaves.
             browser.mouse("mousePressed", x, y, button="left", clickCount=1)
             browser.mouse("mouseReleased", x, y, button="left", clickCount=1)
@@ -378,6 +399,32 @@ def run_test(tsne, data_dir):
                          and hid["nonwhite"] < back["nonwhite"],
                          "hiding the first class in the legend removes its colour (#%06x) from the canvas" % colour0)
 
+            # The page before its images have been parsed: ready, the tooltip says the image is
+            # loading, and draws it when the atlases arrive.
+            held_url = open_page(browser, held, new_tab=False)
+            settle(browser)
+            x, y = browser.eval("tsnePage.screenPosition(%d)" % target)
+            browser.mouse("mouseMoved", x, y)
+            settle(browser)
+            browser.pump(0.3)
+            early = browser.eval("({hover: tsnePage.hover(), arrived: tsnePage.imagesArrived, text: "
+                                 "document.getElementById('tip').textContent, "
+                                 "drawn: !!document.querySelector('#tip canvas[data-drawn]')})")
+            checks.check(early["hover"] == target and not early["arrived"] and not early["drawn"]
+                         and early["text"].startswith(want) and "image loading\u2026" in early["text"],
+                         "before the images are parsed, hovering point %d says its image is loading (%r)"
+                         % (target, early["text"][:60]))
+            browser.eval("(function () { var h = document.querySelectorAll('script.tsne-held');"
+                         " for (var i = 0; i < h.length; ++i) h[i].className = 'tsne-atlas';"
+                         " document.dispatchEvent(new Event('tsne-images')); })()")
+            late = browser.wait_for("!!document.querySelector('#tip canvas[data-drawn]')", 10)
+            text = browser.eval("document.getElementById('tip').textContent")
+            checks.check(late and browser.eval("tsnePage.imagesArrived") and "loading" not in text,
+                         "when they arrive, the tooltip draws the image (%r)" % text[:60])
+            check_tip_image(" after the late images")
+            all_decoded = browser.wait_for("tsnePage.imagesDecoded", 10)
+            checks.check(all_decoded, "then all atlases are decoded in the background")
+
             browser.pump(0.3)
             errors, requests = [], []
             for e in browser.events:
@@ -392,7 +439,7 @@ def run_test(tsne, data_dir):
                     errors.append("failed load: %s" % p.get("errorText"))
                 elif m == "Network.requestWillBeSent":
                     u = p["request"]["url"]
-                    if u != url and not u.startswith(("data:", "blob:")):
+                    if u not in (url, held_url) and not u.startswith(("data:", "blob:")):
                         requests.append(u)
             checks.check(not errors, "no console error, exception or failed load %s" % (errors[:3] or ""))
             checks.check(not requests, "no request but the page itself %s" % (requests[:3] or ""))
@@ -435,16 +482,39 @@ def measure(page, runs):
         browser = Browser(chromium, timeout=120)
         try:
             t0 = time.monotonic()
-            open_page(browser, page, timeout=120)
-            wall = time.monotonic() - t0
+            browser.open_tab(1200, 800)  # the browser's start-up
+            t1 = time.monotonic()
+            open_page(browser, page, timeout=120, new_tab=False)
+            t2 = time.monotonic()
             ready = browser.eval("tsnePage.readyTime")
-            t = browser.eval("tsnePage.timings")
+            # At once a hover on the first point with an image: how soon the tooltip shows (the
+            # page answers while the browser may still be parsing the images), then its image.
+            point = browser.eval("(function () { var m = JSON.parse(document.getElementById('tsne-meta').textContent);"
+                                 " return m.images ? 0 : -1; })()")
+            hover = ""
+            if point == 0:
+                x, y = browser.eval("tsnePage.screenPosition(0)")
+                th = time.monotonic()
+                browser.mouse("mouseMoved", x, y)
+                shown = browser.wait_for("tsnePage.hover() >= 0 && getComputedStyle(document.getElementById('tip'))"
+                                         ".display === 'block'", 60)
+                t_tip = time.monotonic() - th
+                early = browser.eval("tsnePage.imagesArrived === false")  # (undefined: a page without the notion)
+                drawn = browser.wait_for("!!document.querySelector('#tip canvas[data-drawn]')", 120)
+                t_img = time.monotonic() - th
+                hover = (" a hover at once: tooltip in %.2f s%s, its image in %.2f s;"
+                         % (t_tip, " (before the images were parsed)" if early else "", t_img)
+                         if shown and drawn else " a hover at once: FAILED (tooltip %s, image %s);" % (shown, drawn))
             browser.wait_for("tsnePage.imagesDecoded", 120)
             images = browser.eval("performance.now()")
+            t = browser.eval("tsnePage.timings")
             print("%s: %.1f MB (%d bytes); ready (map drawn, interactive) %.2f s after navigation start (%.2f s "
-                  "wall from the navigate command in a fresh browser); parsed %.2f s, data decoded %.2f s; all image "
-                  "atlases decoded (background) by %.2f s"
-                  % (page, size / 1e6, size, ready / 1000, wall, t["script"] / 1000, t["blob"] / 1000, images / 1000),
+                  "wall from the navigate command, after %.2f s starting the browser); parsed %.2f s, data decoded "
+                  "%.2f s;%s%s all image atlases decoded (background) by %.2f s"
+                  % (page, size / 1e6, size, ready / 1000, t2 - t1, t1 - t0, t["script"] / 1000, t["blob"] / 1000,
+                     " images parsed %.2f s;" % (t["images"] / 1000) if "images" in t else "", hover, images / 1000)
+                  + ("; reading the atlases' text into bytes took %.0f ms of main thread, at most %.0f ms at a time"
+                     % (t["atlasReadTotal"], t["atlasReadMax"]) if "atlasReadTotal" in t else ""),
                   flush=True)
         finally:
             browser.close()
