@@ -7,7 +7,8 @@
 // Pipeline: X → kNN graph (neighbors/) → P (affinity/) → init (init/) → optimise Y with
 // attractive + repulsive forces (gradient/) and momentum/gains (optimizer/), callbacks (callbacks/)
 // watching; diagnostics.hpp scores a finished embedding. The other maps (PCA, classical and metric
-// MDS, Sammon, the kNN graph's force-directed layout) are in maps/, built from the same parts. Contracts of every policy: tsne/policies.hpp.
+// MDS, Sammon, the kNN graph's force-directed layout) are in maps/, built from the same parts.
+// Contracts of every policy: tsne/policies.hpp.
 #include "version.hpp"
 #include "error.hpp"
 #include "options.hpp"
