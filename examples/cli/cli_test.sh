@@ -1403,6 +1403,7 @@ if cmd == "write":
     npy("img_big.npy", "<f4", (n, 2, 2), [1.5 if k == 7 else 0.5 for k in range(n * 4)])
     npy("img_nan.npy", "<f8", (n, 2, 2), [float("nan") if k == 9 else 0.5 for k in range(n * 4)])
     with open("img_trunc.npy", "wb") as f: f.write(open("img_u8.npy", "rb").read()[:-100])
+    npy("img_wide.npy", "|u1", (n, 1, 4097), [0] * (n * 4097))
     # The digits' rows as the pixels --image-shape 8,8 makes of them: v x 255 / max (0 stays black).
     rows = [list(map(float, line.split(","))) for line in open("small.csv")]
     top = max(max(r) for r in rows)
@@ -1533,6 +1534,8 @@ for opt in --image-grid --image-invert "--image-size 20"; do
 done
 WANT='--color does not apply to --images' expect_failure "--images --color distortion" 2 \
     --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/fail/m.png"
+WANT='--html: images of 4097 x 1 pixels are too large for the page' expect_failure "--html with images wider than 4096" 1 \
+    --input "$WORK/small.csv" --image-data "$WORK/img_wide.npy" --html "$WORK/fail/p.html"
 expect_success "--images --color distortion with --html (the colouring is the page's)" 150 2 \
     --input "$WORK/small.csv" --image-shape 8,8 --images --color distortion --plot "$WORK/m.png" --html "$WORK/m.html"
 WANT='--image-size must be an integer from 4 to 1024' expect_failure "--image-size 2" 2 \

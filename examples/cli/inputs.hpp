@@ -146,6 +146,11 @@ inline void read_images(const Config& c, Input& in) {
             },
             in.view());
     }
+    // The page draws each image from an atlas of at most 4096 px a side (page.hpp): refused here,
+    // before the run, rather than when the page is written.
+    if (!c.html.empty() && in.images && (in.images->width > 4096 || in.images->height > 4096))
+        throw tsnex::io_error("--html: images of " + std::to_string(in.images->width) + " x " +
+                              std::to_string(in.images->height) + " pixels are too large for the page (at most 4096 a side)");
     if (c.images && !in.images)
         usage_fail("--images needs images: give --image-data FILE or --image-shape H,W[,C] (the rows of ",
                    c.input, " as images), or an IDX --input of N x H x W images");

@@ -43,6 +43,7 @@
 // s-th point only (s the smallest stride that fits), and the page says so.
 // Not part of the library.
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -179,12 +180,18 @@ inline void write_escaped(std::ostream& os, const std::vector<std::uint8_t>& byt
     }
 }
 
+/// A double as float, saturated at ±FLT_MAX (a cast of a larger value is undefined); NaN stays NaN.
+inline float to_float(double x) {
+    constexpr double top = std::numeric_limits<float>::max();
+    return static_cast<float>(std::isnan(x) ? x : std::clamp(x, -top, top));
+}
+
 template <class M>
 void xy_float(const M& y, std::vector<float>& out) {
     out.resize(static_cast<std::size_t>(y.rows()) * 2);
     for (Eigen::Index i = 0; i < y.rows(); ++i) {
-        out[2 * static_cast<std::size_t>(i)] = static_cast<float>(y(i, 0));
-        out[2 * static_cast<std::size_t>(i) + 1] = static_cast<float>(y(i, 1));
+        out[2 * static_cast<std::size_t>(i)] = to_float(y(i, 0));
+        out[2 * static_cast<std::size_t>(i) + 1] = to_float(y(i, 1));
     }
 }
 
@@ -275,7 +282,8 @@ inline void write_page(std::ostream& os, const PageData& d) {
             lo = tsne::detail::quantile_sorted(finite, std::clamp(pv.lower, 0.0, 100.0) / 100);
             hi = tsne::detail::quantile_sorted(finite, std::clamp(pv.upper, 0.0, 100.0) / 100);
         }
-        std::vector<float> f(pv.values.begin(), pv.values.end());
+        std::vector<float> f(pv.values.size());
+        std::transform(pv.values.begin(), pv.values.end(), f.begin(), [](double x) { return to_float(x); });
         js += std::string(v ? "," : "") + "{\"name\":" + json_string(pv.name) + ",\"lo\":" + json_number(lo) +
               ",\"hi\":" + json_number(hi) + ",\"data\":" + blob.add(f.data(), f.size() * sizeof(float)) + "}";
     }

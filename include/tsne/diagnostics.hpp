@@ -281,26 +281,29 @@ struct StressScores {
 };
 
 namespace detail {
-/// Stress scores from a function giving block [r0, r0+m) x [c0, c0+mc) of the data's distances.
-template <class U, class DataBlock, class Exec>
-StressScores stress_from_blocks(const MatrixRef<U>& Y, DataBlock&& data_block, Exec& ex) {
-    const std::size_t n = static_cast<std::size_t>(Y.rows());
+/// Stress scores from a function giving block [r0, r0+m) x [c0, c0+mc) of the data's distances,
+/// both in units of 2^unit_exp (Yu: the embedding in those units), so that data of any magnitude
+/// can be squared; raw and sammon_raw are scaled back (+inf past double's range), the ratios
+/// need not be.
+template <class DataBlock, class Exec>
+StressScores stress_from_blocks(const Eigen::MatrixXd& Yu, int unit_exp, DataBlock&& data_block, Exec& ex) {
+    const std::size_t n = static_cast<std::size_t>(Yu.rows());
     constexpr std::size_t blk = 128;
     const std::size_t n_blocks = (n + blk - 1) / blk;
     std::vector<std::array<double, 4>> parts(n_blocks, std::array<double, 4>{});
     ex.parallel_for(n_blocks, 1, [&](std::size_t bb, std::size_t be) {
         for (std::size_t b = bb; b < be; ++b) {
             const Eigen::Index r0 = static_cast<Eigen::Index>(b * blk);
-            const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Y.rows() - r0);
+            const Eigen::Index m = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Yu.rows() - r0);
             std::array<double, 4> acc{};  // Σ(d*−d)², Σd*², Σ(d*−d)²/d*, Σd*
-            for (Eigen::Index c0 = 0; c0 < Y.rows(); c0 += static_cast<Eigen::Index>(blk)) {
-                const Eigen::Index mc = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Y.rows() - c0);
+            for (Eigen::Index c0 = 0; c0 < Yu.rows(); c0 += static_cast<Eigen::Index>(blk)) {
+                const Eigen::Index mc = std::min<Eigen::Index>(static_cast<Eigen::Index>(blk), Yu.rows() - c0);
                 const Eigen::MatrixXd Dx = data_block(r0, m, c0, mc);
                 for (Eigen::Index i = 0; i < m; ++i)
                     for (Eigen::Index j = 0; j < mc; ++j) {
                         if (r0 + i == c0 + j) continue;
                         const double ds = Dx(i, j);
-                        const double dy = (Y.row(r0 + i).template cast<double>() - Y.row(c0 + j).template cast<double>()).norm();
+                        const double dy = (Yu.row(r0 + i) - Yu.row(c0 + j)).norm();
                         const double e2 = (ds - dy) * (ds - dy);
                         acc[0] += e2, acc[1] += ds * ds, acc[3] += ds;
                         if (ds > 0) acc[2] += e2 / ds;
@@ -313,28 +316,52 @@ StressScores stress_from_blocks(const MatrixRef<U>& Y, DataBlock&& data_block, E
     for (const auto& p : parts)
         for (int q = 0; q < 4; ++q) t[static_cast<std::size_t>(q)] += p[static_cast<std::size_t>(q)];
     StressScores s;
-    s.raw = t[0];
+    s.raw = std::ldexp(t[0], 2 * unit_exp);
     s.normalized = t[1] > 0 ? std::sqrt(t[0] / t[1]) : 0.0;
-    s.sammon_raw = t[2];
+    s.sammon_raw = std::ldexp(t[2], unit_exp);
     s.sammon = t[3] > 0 ? t[2] / t[3] : 0.0;
     return s;
 }
+
+/// Y in units of 2^unit_exp (exact: two power-of-two factors, see detail/scale.hpp).
+template <class U>
+Eigen::MatrixXd in_units(const MatrixRef<U>& Y, double largest) {
+    const auto [f1, f2] = unit_factors(largest);
+    Eigen::MatrixXd Yu = Y.template cast<double>();
+    Yu *= f1;
+    Yu *= f2;
+    return Yu;
+}
+inline int unit_exponent(double largest) {
+    int e = 0;
+    if (largest > 0 && std::isfinite(largest)) std::frexp(largest, &e);
+    return e;
+}
 }  // namespace detail
 
-/// Stress of Y (N x Dims) against the Euclidean distances of X (N x D).
+/// Stress of Y (N x Dims) against the Euclidean distances of X (N x D). Computed in units of a
+/// power of two (exact), so data of any magnitude give finite scores (raw: +inf past double).
 template <class DX, class DY, class Exec, detail::if_executor<Exec> = 0>
 StressScores stress_scores(const Eigen::MatrixBase<DX>& X_, const Eigen::MatrixBase<DY>& Y_, Exec& ex) {
     const MatrixRef<detail::scalar_of<DX>> X(X_.derived());
     const MatrixRef<detail::scalar_of<DY>> Y(Y_.derived());
     detail::check_pair(X, Y);
-    const Eigen::RowVectorXd mean = X.template cast<double>().colwise().mean();
-    Eigen::VectorXd sq(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) sq(i) = (X.row(i).template cast<double>() - mean).squaredNorm();
-    return detail::stress_from_blocks(Y, [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0, Eigen::Index mc) {
-        Eigen::MatrixXd A = X.middleRows(r0, m).template cast<double>(), B = X.middleRows(c0, mc).template cast<double>();
-        A.rowwise() -= mean;
-        B.rowwise() -= mean;
-        Eigen::MatrixXd G = A * B.transpose();
+    // Centred (each column shifted by its first value, then by the mean: a constant column, however
+    // large, cancels exactly), then in units of the largest centred coordinate.
+    Eigen::MatrixXd C = X.template cast<double>();
+    const Eigen::RowVectorXd first = C.row(0);
+    C.rowwise() -= first;
+    const Eigen::RowVectorXd mean = C.colwise().mean();
+    C.rowwise() -= mean;
+    const double largest = C.cwiseAbs().maxCoeff();
+    const auto [f1, f2] = detail::unit_factors(largest);
+    C *= f1;
+    C *= f2;
+    const Eigen::MatrixXd Yu = detail::in_units(Y, largest);
+    const Eigen::VectorXd sq = C.rowwise().squaredNorm();
+    return detail::stress_from_blocks(Yu, detail::unit_exponent(largest), [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0,
+                                                                               Eigen::Index mc) {
+        Eigen::MatrixXd G = C.middleRows(r0, m) * C.middleRows(c0, mc).transpose();
         for (Eigen::Index i = 0; i < m; ++i)
             for (Eigen::Index j = 0; j < mc; ++j) G(i, j) = std::sqrt(std::max(sq(r0 + i) + sq(c0 + j) - 2 * G(i, j), 0.0));
         return G;
@@ -346,20 +373,31 @@ StressScores stress_scores(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBa
     return stress_scores(X, Y, ex);
 }
 
-/// Stress of Y against a given N x N distance matrix D (finite, >= 0; its diagonal ignored).
+/// Stress of Y against a given N x N distance matrix D (finite, >= 0; its diagonal ignored), in
+/// units of a power of two like stress_scores.
 template <class DD, class DY>
 StressScores stress_scores_distances(const Eigen::MatrixBase<DD>& D_, const Eigen::MatrixBase<DY>& Y_, unsigned threads = 0) {
     const MatrixRef<detail::scalar_of<DD>> D(D_.derived());
     const MatrixRef<detail::scalar_of<DY>> Y(Y_.derived());
     if (D.rows() != D.cols() || D.rows() != Y.rows())
         detail::fail("distances must be N x N with N = the embedding's ", Y.rows(), " rows, got ", D.rows(), " x ", D.cols());
+    detail::check_data(Y, "Y");
+    double largest = 0;
     for (Eigen::Index i = 0; i < D.rows(); ++i)
-        for (Eigen::Index j = 0; j < D.cols(); ++j)
+        for (Eigen::Index j = 0; j < D.cols(); ++j) {
             if (!(std::isfinite(static_cast<double>(D(i, j))) && D(i, j) >= 0))
                 detail::fail("distances: entry (", i, ", ", j, ") is ", D(i, j), "; distances must be finite and >= 0");
+            largest = std::max(largest, static_cast<double>(D(i, j)));
+        }
+    const auto [f1, f2] = detail::unit_factors(largest);
+    const Eigen::MatrixXd Yu = detail::in_units(Y, largest);
     Executor ex(threads);
-    return detail::stress_from_blocks(Y, [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0, Eigen::Index mc) {
-        return Eigen::MatrixXd(D.block(r0, c0, m, mc).template cast<double>());
+    return detail::stress_from_blocks(Yu, detail::unit_exponent(largest), [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0,
+                                                                               Eigen::Index mc) {
+        Eigen::MatrixXd B = D.block(r0, c0, m, mc).template cast<double>();
+        B *= f1;
+        B *= f2;
+        return B;
     }, ex);
 }
 

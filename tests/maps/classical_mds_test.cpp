@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include <Eigen/Eigenvalues>
@@ -64,8 +66,9 @@ TEST_CASE("classical MDS: a non-Euclidean distance matrix keeps the largest eige
     Eigen::VectorXd ref_values, values;
     const Eigen::MatrixXd ref = oracle(D, 2, ref_values);
     tsne::Executor ex(1);
-    const auto Dd = tsne::maps::pair_distances_given<double>(D);
-    const Eigen::MatrixXd Y = tsne::maps::classical_mds<2>(Dd, ex, {}, &values);
+    const auto Dd = tsne::maps::pair_distances_given<double>(D);  // in units of 2^unit_exp
+    const Eigen::MatrixXd Y = std::ldexp(1.0, Dd.unit_exp) * tsne::maps::classical_mds<2>(Dd, ex, {}, &values);
+    values *= std::ldexp(1.0, 2 * Dd.unit_exp);
     CHECK(values(0) == doctest::Approx(ref_values(0)).epsilon(1e-8));
     CHECK(values(1) == doctest::Approx(ref_values(1)).epsilon(1e-8));
     check_same_columns(Y, ref, 1e-5);

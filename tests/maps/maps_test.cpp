@@ -58,9 +58,12 @@ TEST_CASE("maps: a distance matrix gives the map of the data") {
     const auto a = tsne::mds<2>(X).init(Y0).iterations(50).fit();
     const auto b = tsne::mds_distances<2>(D).init(Y0).iterations(50).fit();
     CHECK((a - b).norm() <= 1e-8 * a.norm());
-    const auto s1 = tsne::sammon<2>(X).init(Y0).iterations(20).run();
-    const auto s2 = tsne::sammon_distances<2>(D).init(Y0).iterations(20).run();
-    CHECK(s1.cost == doctest::Approx(s2.cost).epsilon(1e-8));
+    // Sammon's step halving branches on cost comparisons, so the last-bit differences between the
+    // distances the data path computes (in its normalised units) and the given ones send the two runs
+    // to neighbouring local minima (measured: 2227.8 and 2224.2 after 300 iterations).
+    const auto s1 = tsne::sammon<2>(X).init(Y0).iterations(300).run();
+    const auto s2 = tsne::sammon_distances<2>(D).init(Y0).iterations(300).run();
+    CHECK(s1.cost == doctest::Approx(s2.cost).epsilon(1e-2));
     // Classical MDS of the distances is the PCA projection (up to sign).
     const auto c = tsne::classical_mds_distances<2>(D).fit();
     for (int k = 0; k < 2; ++k)
@@ -194,3 +197,79 @@ TEST_CASE("landmark sample: L distinct sorted indices, reproducible by seed") {
 }
 
 }  // namespace t_maps_landmarks
+
+namespace t_maps_scale {
+
+// Every map runs in units of a power of two (fit_map), so data scaled by 2^k give the map scaled by
+// 2^k bit for bit, as far out as the type reaches: squares of such data would overflow or underflow
+// in the all-pairs kernels without it.
+TEST_CASE_TEMPLATE("maps: data or distances scaled by 2^k give the map scaled by 2^k, bit for bit, at any magnitude", T,
+                   float, double) {
+    const auto X = testing::clusters<T>(60, 4, 3, 2);
+    tsne::RowMatrix<T> D(60, 60);
+    for (Eigen::Index i = 0; i < 60; ++i)
+        for (Eigen::Index j = 0; j < 60; ++j) D(i, j) = static_cast<T>((X.row(i) - X.row(j)).norm());
+    D = (D + D.transpose()) / 2;  // exactly symmetric
+    D.diagonal().setZero();
+    const auto scaled = [](tsne::RowMatrix<T> M, int k) {
+        for (Eigen::Index i = 0; i < M.size(); ++i) M.data()[i] = std::ldexp(M.data()[i], k);
+        return M;
+    };
+    const auto maps_of_data = [](const tsne::RowMatrix<T>& Z) {
+        std::vector<tsne::MapResult<T>> out;
+        out.push_back(tsne::pca<2>(Z).run());
+        out.push_back(tsne::mds<2>(Z).iterations(30).run());
+        out.push_back(tsne::sammon<2>(Z).iterations(15).run());
+        out.push_back(tsne::graph_layout<2>(Z).iterations(30).run());
+        out.push_back(tsne::mds<2>(Z).landmarks(20).iterations(30).run());
+        return out;
+    };
+    const auto maps_of_distances = [](const tsne::RowMatrix<T>& Z) {
+        std::vector<tsne::MapResult<T>> out;
+        out.push_back(tsne::classical_mds_distances<2>(Z).run());
+        out.push_back(tsne::mds_distances<2>(Z).iterations(30).run());
+        out.push_back(tsne::sammon_distances<2>(Z).iterations(15).run());
+        out.push_back(tsne::graph_layout_distances<2>(Z).iterations(30).run());
+        return out;
+    };
+    const int far = std::is_same_v<T, float> ? 90 : 900, near = std::is_same_v<T, float> ? -90 : -900;
+    const auto base_x = maps_of_data(X), base_d = maps_of_distances(D);
+    for (int k : {far, near, 7}) {
+        CAPTURE(k);
+        const auto sx = maps_of_data(scaled(X, k));
+        const auto sd = maps_of_distances(scaled(D, k));
+        for (std::size_t m = 0; m < sx.size(); ++m) {
+            CAPTURE(m);
+            CHECK(sx[m].Y == scaled(base_x[m].Y, k));
+        }
+        for (std::size_t m = 0; m < sd.size(); ++m) {
+            CAPTURE(m);
+            CHECK(sd[m].Y == scaled(base_d[m].Y, k));
+            CHECK_FALSE(std::isnan(sd[m].cost));  // +inf where the cost exceeds double (k = 900)
+        }
+        CHECK(sx[1].cost == std::ldexp(base_x[1].cost, 2 * k));  // stress: the square of the unit
+        CHECK(sx[2].cost == std::ldexp(base_x[2].cost, k));      // Sammon's cost: the unit
+    }
+    // Not a power of two, at the ends of the range: finite maps with the same stress-1.
+    const double big = std::is_same_v<T, float> ? 1e30 : 1e300;
+    const tsne::RowMatrix<T> B = (X.template cast<double>() * big).template cast<T>();
+    const auto r = tsne::mds<2>(B).iterations(30).run();
+    CHECK(r.Y.allFinite());
+    CHECK(tsne::stress_scores(B, r.Y).normalized ==
+          doctest::Approx(tsne::stress_scores(X, base_x[1].Y).normalized).epsilon(1e-3));
+}
+
+TEST_CASE("maps: a huge constant column cancels exactly") {
+    const auto X = testing::clusters<double>(50, 3, 2, 5);
+    tsne::RowMatrix<double> W(50, 4);
+    W.leftCols(3) = X;
+    W.col(3).setConstant(1e200);
+    const auto a = tsne::mds<2>(X).iterations(20).run(), b = tsne::mds<2>(W).iterations(20).run();
+    CHECK(b.Y.allFinite());
+    CHECK(b.cost == doctest::Approx(a.cost).epsilon(1e-6));
+    const auto p = tsne::pca<2>(W).fit(), q = tsne::pca<2>(X).fit();
+    CHECK(p.allFinite());
+    CHECK((p.cwiseAbs() - q.cwiseAbs()).cwiseAbs().maxCoeff() < 1e-9 * q.cwiseAbs().maxCoeff());
+}
+
+}  // namespace t_maps_scale

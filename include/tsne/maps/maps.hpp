@@ -107,7 +107,7 @@ struct MapOptions {
 template <class T>
 struct MapResult {
     RowMatrix<T> Y;          ///< N x Dims
-    double cost = std::numeric_limits<double>::quiet_NaN();  ///< the map's own cost at Y (NaN for PCA)
+    double cost = std::numeric_limits<double>::quiet_NaN();  ///< the map's own cost at Y (NaN for PCA; +inf past double's range)
     int iterations = 0;      ///< iterations run
     bool converged = false;  ///< stopped by the tolerance (not the iteration limit or a callback)
     double seconds = 0;      ///< wall time of the whole fit (distances, start, iterations)
@@ -134,19 +134,32 @@ inline void check_options(const MapOptions& o, MapKind kind) {
 
 /// The loop every iterative map runs: begin (callbacks' on_begin), then `iterations` times
 /// step() -> {cost before the step, converged}; the Status (kl = cost) goes to every callback,
-/// any returning true stops; then on_end. Returns the iterations run.
+/// any returning true stops; then on_end. Returns the iterations run. The map runs in units of
+/// 2^unit_exp (fit_map); callbacks see Y and the cost in the caller's units (a scaled copy, made
+/// only when there are callbacks and the unit is not 1; the cost scales as 2^cost_exp).
 template <class T, int Dims, class Step, class... Callbacks>
-int iterate(int iterations, const Embedding<T, Dims>& Y, MapResult<T>& res, Step&& step, Callbacks&... cbs) {
+int iterate(int iterations, const Embedding<T, Dims>& Y, MapResult<T>& res, int unit_exp, int cost_exp, Step&& step,
+            Callbacks&... cbs) {
     tsne::detail::LoopCounters c;
     const auto t0 = std::chrono::steady_clock::now();
-    auto s = tsne::detail::begin_loop(c, iterations, 1.0, 0.0, 0.0, &Y, cbs...);
+    const bool rescale = sizeof...(Callbacks) > 0 && unit_exp != 0;
+    Embedding<T, Dims> shown(rescale ? Y.size() : 0);
+    const auto show = [&] {
+        if (!rescale) return;
+        for (int d = 0; d < Dims; ++d)
+            for (std::size_t i = 0; i < Y.size(); ++i)
+                shown.coord(d)[i] = static_cast<T>(std::ldexp(static_cast<double>(Y.coord(d)[i]), unit_exp));
+    };
+    show();
+    auto s = tsne::detail::begin_loop(c, iterations, 1.0, 0.0, 0.0, rescale ? &shown : &Y, cbs...);
     int t = 0;
     for (; t < iterations;) {
         const auto [cost, done] = step();
         ++t;
+        show();
         s.iteration = t;
         s.phase_iteration = t;
-        s.kl = cost;
+        s.kl = std::ldexp(cost, cost_exp);
         s.seconds = tsne::detail::seconds_since(t0);
         bool stop = false;
         ((stop = tsne::detail::call_iteration(cbs, s) || stop), ...);
@@ -190,10 +203,10 @@ void check_given_start(const RowMatrix<T>& Y0, std::size_t n, MapKind kind) {
 /// Metric MDS by SMACOF from Y (in place). Returns the result with the final raw stress.
 template <class T, int Dims, class Exec, class... Callbacks>
 void smacof(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& o, int iterations, Exec& ex,
-            MapResult<T>& res, Callbacks&... cbs) {
+            MapResult<T>& res, int unit_exp, Callbacks&... cbs) {
     Embedding<T, Dims> next(Y.size());
     double prev = std::numeric_limits<double>::quiet_NaN();
-    res.iterations = iterate<T, Dims>(iterations, Y, res, [&] {
+    res.iterations = iterate<T, Dims>(iterations, Y, res, unit_exp, 2 * unit_exp, [&] {
         const double s = guttman_transform(D, Y, next, ex, o.simd);  // stress of Y, before the step
         std::swap(Y, next);
         const bool done = o.tolerance > 0 && std::isfinite(prev) && prev - s <= o.tolerance * s;
@@ -206,14 +219,14 @@ void smacof(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& 
 /// Sammon's mapping from Y (in place): diagonal-Newton steps with step halving.
 template <class T, int Dims, class Exec, class... Callbacks>
 void sammon(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& o, int iterations, Exec& ex,
-            MapResult<T>& res, Callbacks&... cbs) {
+            MapResult<T>& res, int unit_exp, Callbacks&... cbs) {
     const std::size_t n = Y.size();
     Embedding<T, Dims> g(n), h(n), g2(n), h2(n), cand(n);
     double E = sammon_pass(D, Y, g, h, ex, o.simd);
     // The step's scale carries over: each iteration first tries twice the last accepted scale
     // (at most the full Newton step), so a run that needs halving does not pay for it every time.
     double accepted = 0.5;
-    res.iterations = iterate<T, Dims>(iterations, Y, res, [&] {
+    res.iterations = iterate<T, Dims>(iterations, Y, res, unit_exp, unit_exp, [&] {
         const double before = E;
         bool improved = false;
         double scale = std::min(1.0, 2 * accepted);
@@ -238,6 +251,7 @@ void sammon(const PairDistances<T>& D, Embedding<T, Dims>& Y, const MapOptions& 
                 std::swap(h, h2);
             }
         }
+        if (!std::isfinite(E)) tsne::detail::throw_with<tsne::runtime_error>("sammon: the cost is not finite (", E, ")");
         const bool done = !improved || (o.tolerance > 0 && before - E <= o.tolerance * E);
         return std::pair<double, bool>(before, done);
     }, cbs...);
@@ -266,7 +280,7 @@ void force_directed(SpringGraph<T> springs, Embedding<T, Dims>& Y, const MapOpti
     double step = 0.2 * mean_edge;
     int progress = 0;
     double C = graph_layout_gradient(springs, rep, Y, grad, ex);
-    res.iterations = iterate<T, Dims>(iterations, Y, res, [&] {
+    res.iterations = iterate<T, Dims>(iterations, Y, res, 0, 0, [&] {
         const double before = C;
         const T st = static_cast<T>(step);
         ex.parallel_for(n, 4096, [&](std::size_t b, std::size_t e) {
@@ -324,12 +338,37 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
     Executor ex(o.threads);
     if (X) tsne::detail::check_data<T>(*X, "X");
     const std::size_t n = X ? static_cast<std::size_t>(X->rows()) : static_cast<std::size_t>(Dm->rows());
+    // Every map runs in units of a power of two, 2^unit_exp, in which the data's largest centred
+    // coordinate (or the largest given distance) is in [0.5, 1): the kernels square distances in T,
+    // which overflows beyond about 2^63 in float and underflows below 2^-63. Scaling by a power of
+    // two is exact, so ordinary data give the bits they would give unscaled; Y and the cost are
+    // scaled back at the end (callbacks see the working units: see MapResult).
+    int unit_exp = 0;
+    RowMatrix<T> Xn;
+    std::optional<MatrixRef<T>> Xref;
+    if (X) {
+        Xn = normalised_data<T>(*X, unit_exp);
+        Xref.emplace(Xn);
+        X = &*Xref;
+    }
+    const auto finish = [&](RowMatrix<T> Yw) {
+        for (Eigen::Index i = 0; i < Yw.rows(); ++i)
+            for (Eigen::Index d = 0; d < Yw.cols(); ++d) {
+                const double v = std::ldexp(static_cast<double>(Yw(i, d)), unit_exp);
+                if (!std::isfinite(v) || std::abs(v) > static_cast<double>(std::numeric_limits<T>::max()))
+                    tsne::detail::throw_with<tsne::runtime_error>(
+                        map_name(kind), ": the map's coordinate ", v, " (row ", i, ", column ", d, ") is not finite in ",
+                        sizeof(T) == 4 ? "float" : "double", sizeof(T) == 4 ? "; use double" : "");
+                Yw(i, d) = static_cast<T>(v);
+            }
+        res.Y = std::move(Yw);
+        res.seconds = tsne::detail::seconds_since(t0);
+        return res;
+    };
     if (kind == MapKind::pca) {
         if (!X) tsne::detail::fail("pca: needs data (points as rows), not a distance matrix; use classical MDS for distances");
         Eigen::MatrixXd P = maps::classical_mds<Dims, T>(*X, o.seed);
-        res.Y = P.template cast<T>();
-        res.seconds = tsne::detail::seconds_since(t0);
-        return res;
+        return finish(P.template cast<T>());
     }
     if (kind == MapKind::mds && X && o.landmarks > 0 && o.landmarks < n) {
         LandmarkOptions lo;
@@ -337,12 +376,20 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
         lo.iterations = o.iterations > 0 ? o.iterations : default_iterations(kind);
         lo.tolerance = o.tolerance;
         lo.seed = o.seed;
-        res.Y = landmark_mds<Dims, T>(*X, lo, ex);
-        res.seconds = tsne::detail::seconds_since(t0);
-        return res;
+        return finish(landmark_mds<Dims, T>(*X, lo, ex));
     }
     std::optional<PairDistances<T>> D;
     if (kind != MapKind::graph || !X) D = X ? pair_distances<T>(*X, ex) : pair_distances_given<T>(*Dm);
+    if (!X) unit_exp = D->unit_exp;
+    int data_to_work = 0;  // from the units of X's normalised rows to the working units
+    if (X && D) {  // the unit of the largest distance, as for a given matrix: both paths run in the same units
+        const double largest = static_cast<double>(D->D.maxCoeff());
+        if (largest > 0) std::frexp(largest, &data_to_work);
+        if (data_to_work != 0) {
+            D->D *= std::ldexp(T(1), -data_to_work);  // exact: a power of two, and the distances are near 1
+            unit_exp += data_to_work;
+        }
+    }
     if (kind == MapKind::graph && static_cast<std::size_t>(o.neighbors) >= n)
         tsne::detail::fail("graph: neighbors must be < N = ", n, ", got ", o.neighbors);
     // The start.
@@ -352,11 +399,14 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
         if (!given_start) tsne::detail::fail(map_name(kind), ": start 'given' needs an init matrix");
         check_given_start<T, Dims>(*given_start, n, kind);
         Y = Embedding<T, Dims>(n);
-        Y.assign(*given_start);
+        for (std::size_t i = 0; i < n; ++i)  // into the working units
+            for (int d = 0; d < Dims; ++d)
+                Y(i, d) = static_cast<T>(std::ldexp(static_cast<double>((*given_start)(static_cast<Eigen::Index>(i), d)), -unit_exp));
     } else if (start == MapStart::classical || kind == MapKind::classical_mds) {
         ClassicalMdsOptions co;
         co.seed = o.seed;
-        Y = to_embedding<T, Dims>(X ? maps::classical_mds<Dims, T>(*X, o.seed) : maps::classical_mds<Dims>(*D, ex, co));
+        Y = to_embedding<T, Dims>(X ? Eigen::MatrixXd(std::ldexp(1.0, -data_to_work) * maps::classical_mds<Dims, T>(*X, o.seed))
+                                    : maps::classical_mds<Dims>(*D, ex, co));
     } else {
         double msq = 0;
         if (D) {
@@ -374,18 +424,23 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
     if (kind == MapKind::classical_mds) {
         res.cost = raw_stress(*D, Y, ex);
     } else if (kind == MapKind::mds) {
-        maps::smacof(*D, Y, o, iterations, ex, res, cbs...);
+        maps::smacof(*D, Y, o, iterations, ex, res, unit_exp, cbs...);
     } else if (kind == MapKind::sammon) {
-        maps::sammon(*D, Y, o, iterations, ex, res, cbs...);
+        maps::sammon(*D, Y, o, iterations, ex, res, unit_exp, cbs...);
     } else {
         const KnnGraph<T> g = X ? AutoNeighbors{}(*X, static_cast<std::size_t>(o.neighbors), ex)
                                 : knn_from_distances(*D, static_cast<std::size_t>(o.neighbors));
         const SpringGraph<T> springs = spring_graph(g);
         maps::force_directed(springs, Y, o, iterations, ex, res, cbs...);
     }
-    res.Y = Y.to_matrix();
-    res.seconds = tsne::detail::seconds_since(t0);
-    return res;
+    if (!std::isfinite(res.cost))
+        tsne::detail::throw_with<tsne::runtime_error>(map_name(kind), ": the cost is not finite (", res.cost, ")");
+    // The cost in the caller's units: stress scales as the square of the unit, Sammon's cost as the
+    // unit (+inf where that exceeds double: the stress of data near 1e300); the graph layout's cost
+    // is in its own unit (MapOptions::edge_length) already.
+    if (kind == MapKind::mds || kind == MapKind::classical_mds) res.cost = std::ldexp(res.cost, 2 * unit_exp);
+    else if (kind == MapKind::sammon) res.cost = std::ldexp(res.cost, unit_exp);
+    return finish(Y.to_matrix());
 }
 
 }  // namespace maps

@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include "../detail/scale.hpp"
 #include "../detail/types.hpp"
 #include "../detail/validate.hpp"
 #include "../parallel/parallel_for.hpp"
@@ -22,7 +23,8 @@ namespace tsne::maps {
 
 template <class T>
 struct PairDistances {
-    RowMatrix<T> D;  ///< N x N, D(i, i) = 0
+    RowMatrix<T> D;    ///< N x N, D(i, i) = 0
+    int unit_exp = 0;  ///< the distances in the caller's units are D · 2^unit_exp (see fit_map)
     std::size_t size() const noexcept { return static_cast<std::size_t>(D.rows()); }
     const T* row(std::size_t i) const noexcept { return D.data() + i * static_cast<std::size_t>(D.cols()); }
 };
@@ -69,6 +71,27 @@ PairDistances<T> pair_distances(const MatrixRef<T>& X, Exec& ex) {
     return out;
 }
 
+/// The rows of X centred and scaled by a power of two so that the largest coordinate is in
+/// [0.5, 1): the maps run on these (exact distances of data of any magnitude, 1e±300 and
+/// subnormal included, and of huge constant columns, which cancel exactly: each column is first
+/// shifted by its first value). X · 2^unit_exp equals the result, up to the centring.
+template <class T>
+RowMatrix<T> normalised_data(const MatrixRef<T>& X, int& unit_exp) {
+    const Eigen::Index n = X.rows(), d = X.cols();
+    Eigen::MatrixXd C = X.template cast<double>();
+    const Eigen::RowVectorXd first = C.row(0);
+    C.rowwise() -= first;
+    const Eigen::RowVectorXd mean = C.colwise().mean();
+    C.rowwise() -= mean;
+    const double maxabs = n > 0 && d > 0 ? C.cwiseAbs().maxCoeff() : 0.0;
+    unit_exp = 0;
+    if (maxabs > 0) std::frexp(maxabs, &unit_exp);
+    const auto [f1, f2] = tsne::detail::unit_factors(maxabs);
+    C *= f1;
+    C *= f2;
+    return C.template cast<T>();
+}
+
 /// A given distance matrix, checked: square, N >= 2, finite, >= 0, symmetric (to a relative 1e-6
 /// of the largest distance), zero diagonal. Errors name the entry and its value.
 template <class T>
@@ -92,9 +115,16 @@ PairDistances<T> pair_distances_given(const MatrixRef<T>& D) {
                 tsne::detail::fail("distances: not symmetric: entry (", i, ", ", j, ") is ", D(i, j), " but (", j, ", ", i,
                                    ") is ", D(j, i));
     }
-    PairDistances<T> out{RowMatrix<T>(D)};
-    for (Eigen::Index i = 0; i < n; ++i)  // exactly symmetric: the mean of the two triangles
-        for (Eigen::Index j = 0; j < i; ++j) out.D(i, j) = out.D(j, i) = static_cast<T>((D(i, j) + D(j, i)) / 2);
+    // In units of a power of two that brings the largest distance into [0.5, 1): the kernels square
+    // distances in T, which would overflow (or underflow) for distances beyond about 2^±63 in float.
+    PairDistances<T> out{RowMatrix<T>(n, n)};
+    if (biggest > 0) std::frexp(biggest, &out.unit_exp);
+    const auto [f1, f2] = tsne::detail::unit_factors(biggest);
+    const auto unit = [&](Eigen::Index i, Eigen::Index j) { return static_cast<double>(D(i, j)) * f1 * f2; };
+    for (Eigen::Index i = 0; i < n; ++i) {  // exactly symmetric: the mean of the two triangles
+        out.D(i, i) = T(0);
+        for (Eigen::Index j = 0; j < i; ++j) out.D(i, j) = out.D(j, i) = static_cast<T>((unit(i, j) + unit(j, i)) / 2);
+    }
     return out;
 }
 
