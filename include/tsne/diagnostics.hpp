@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "affinity/csr.hpp"
@@ -389,14 +390,14 @@ StressScores stress_scores_distances(const Eigen::MatrixBase<DD>& D_, const Eige
                 detail::fail("distances: entry (", i, ", ", j, ") is ", D(i, j), "; distances must be finite and >= 0");
             largest = std::max(largest, static_cast<double>(D(i, j)));
         }
-    const auto [f1, f2] = detail::unit_factors(largest);
+    const std::pair<double, double> f = detail::unit_factors(largest);  // (not a structured binding: captured below)
     const Eigen::MatrixXd Yu = detail::in_units(Y, largest);
     Executor ex(threads);
     return detail::stress_from_blocks(Yu, detail::unit_exponent(largest), [&](Eigen::Index r0, Eigen::Index m, Eigen::Index c0,
                                                                                Eigen::Index mc) {
         Eigen::MatrixXd B = D.block(r0, c0, m, mc).template cast<double>();
-        B *= f1;
-        B *= f2;
+        B *= f.first;
+        B *= f.second;
         return B;
     }, ex);
 }

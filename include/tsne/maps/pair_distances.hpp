@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -119,8 +120,8 @@ PairDistances<T> pair_distances_given(const MatrixRef<T>& D) {
     // distances in T, which would overflow (or underflow) for distances beyond about 2^±63 in float.
     PairDistances<T> out{RowMatrix<T>(n, n)};
     if (biggest > 0) std::frexp(biggest, &out.unit_exp);
-    const auto [f1, f2] = tsne::detail::unit_factors(biggest);
-    const auto unit = [&](Eigen::Index i, Eigen::Index j) { return static_cast<double>(D(i, j)) * f1 * f2; };
+    const std::pair<double, double> f = tsne::detail::unit_factors(biggest);
+    const auto unit = [&](Eigen::Index i, Eigen::Index j) { return static_cast<double>(D(i, j)) * f.first * f.second; };
     for (Eigen::Index i = 0; i < n; ++i) {  // exactly symmetric: the mean of the two triangles
         out.D(i, i) = T(0);
         for (Eigen::Index j = 0; j < i; ++j) out.D(i, j) = out.D(j, i) = static_cast<T>((unit(i, j) + unit(j, i)) / 2);

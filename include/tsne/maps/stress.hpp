@@ -36,23 +36,28 @@ inline constexpr std::size_t row_block = 32;
 
 // ---- metric MDS: Guttman transform numerator and stress -----------------------------------------
 
+/// One pair (i, j) of a SMACOF row, scalar (the scalar kernel, and the SIMD kernel's tail): adds
+/// e² to s and (d*/d) δ to acc.
+template <class T, int Dims>
+void smacof_pair_scalar(const std::array<const T*, Dims>& y, const T* dstar, std::size_t i, std::size_t j, T* acc, T& s) {
+    T diff[Dims], d2 = 0;
+    for (int d = 0; d < Dims; ++d) {
+        diff[d] = y[d][i] - y[d][j];
+        d2 += diff[d] * diff[d];
+    }
+    const T dist = std::sqrt(d2), e = dstar[j] - dist;
+    s += e * e;
+    if (d2 > 0) {
+        const T r = dstar[j] / dist;
+        for (int d = 0; d < Dims; ++d) acc[d] += r * diff[d];
+    }
+}
+
 /// Row i, scalar twin: out = Σ_{j≠i, d_ij>0} (d*_ij / d_ij)(y_i − y_j); returns Σ_j (d*_ij − d_ij)².
 template <class T, int Dims>
 T smacof_row_scalar(const std::array<const T*, Dims>& y, const T* dstar, std::size_t n, std::size_t i, T* out) {
     T acc[Dims] = {}, s = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        const T dist = std::sqrt(d2), e = dstar[j] - dist;
-        s += e * e;
-        if (d2 > 0) {
-            const T r = dstar[j] / dist;
-            for (int d = 0; d < Dims; ++d) acc[d] += r * diff[d];
-        }
-    }
+    for (std::size_t j = 0; j < n; ++j) smacof_pair_scalar<T, Dims>(y, dstar, i, j, acc, s);
     for (int d = 0; d < Dims; ++d) out[d] = acc[d];
     return s;
 }
@@ -83,24 +88,33 @@ T smacof_row_simd(const std::array<const T*, Dims>& y, const T* dstar, std::size
     }
     T a[Dims], st = simd::reduce_add(s);
     for (int d = 0; d < Dims; ++d) a[d] = simd::reduce_add(acc[d]);
-    for (; j < n; ++j) {
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        const T dist = std::sqrt(d2), e = dstar[j] - dist;
-        st += e * e;
-        if (d2 > 0) {
-            const T r = dstar[j] / dist;
-            for (int d = 0; d < Dims; ++d) a[d] += r * diff[d];
-        }
-    }
+    for (; j < n; ++j) smacof_pair_scalar<T, Dims>(y, dstar, i, j, a, st);
     for (int d = 0; d < Dims; ++d) out[d] = a[d];
     return st;
 }
 
 // ---- Sammon: cost, gradient and diagonal of the Hessian ------------------------------------------
+
+/// One pair (i, j) of a Sammon row, scalar (the scalar kernel, and the SIMD kernel's tail): adds
+/// w e² to c and the pair's terms (before the factor −4) to g and h.
+template <class T, int Dims>
+void sammon_pair_scalar(const std::array<const T*, Dims>& y, const T* dstar, std::size_t i, std::size_t j, T* g, T* h,
+                        T& c) {
+    if (!(dstar[j] > 0)) return;
+    T diff[Dims], d2 = 0;
+    for (int d = 0; d < Dims; ++d) {
+        diff[d] = y[d][i] - y[d][j];
+        d2 += diff[d] * diff[d];
+    }
+    const T w = T(1) / dstar[j], dist = std::sqrt(d2), e = dstar[j] - dist;
+    c += w * e * e;
+    if (!(d2 > 0)) return;
+    const T inv = T(1) / dist, we = w * e * inv, wi = w * inv, k = (T(1) + e * inv) * inv;
+    for (int d = 0; d < Dims; ++d) {
+        g[d] += we * diff[d];
+        h[d] += wi * (e - diff[d] * diff[d] * k);
+    }
+}
 
 /// Row i, scalar twin. With w = 1/d*, e = d* − d, δ = y_i − y_j (pairs with d* = 0 skipped; pairs
 /// with d = 0 add cost only): returns Σ_j w e², and writes
@@ -110,22 +124,7 @@ template <class T, int Dims>
 T sammon_row_scalar(const std::array<const T*, Dims>& y, const T* dstar, std::size_t n, std::size_t i, T* grad,
                     T* hess) {
     T g[Dims] = {}, h[Dims] = {}, c = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-        if (!(dstar[j] > 0)) continue;
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        const T w = T(1) / dstar[j], dist = std::sqrt(d2), e = dstar[j] - dist;
-        c += w * e * e;
-        if (!(d2 > 0)) continue;
-        const T inv = T(1) / dist, we = w * e * inv, wi = w * inv, k = (T(1) + e * inv) * inv;
-        for (int d = 0; d < Dims; ++d) {
-            g[d] += we * diff[d];
-            h[d] += wi * (e - diff[d] * diff[d] * k);
-        }
-    }
+    for (std::size_t j = 0; j < n; ++j) sammon_pair_scalar<T, Dims>(y, dstar, i, j, g, h, c);
     for (int d = 0; d < Dims; ++d) grad[d] = T(-4) * g[d], hess[d] = T(-4) * h[d];
     return c;
 }
@@ -161,22 +160,7 @@ T sammon_row_simd(const std::array<const T*, Dims>& y, const T* dstar, std::size
     }
     T gs[Dims], hs[Dims], cs = simd::reduce_add(c);
     for (int d = 0; d < Dims; ++d) gs[d] = simd::reduce_add(g[d]), hs[d] = simd::reduce_add(h[d]);
-    for (; j < n; ++j) {
-        if (!(dstar[j] > 0)) continue;
-        T diff[Dims], d2 = 0;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = y[d][i] - y[d][j];
-            d2 += diff[d] * diff[d];
-        }
-        const T w = T(1) / dstar[j], dist = std::sqrt(d2), e = dstar[j] - dist;
-        cs += w * e * e;
-        if (!(d2 > 0)) continue;
-        const T inv = T(1) / dist, we = w * e * inv, wi = w * inv, k = (T(1) + e * inv) * inv;
-        for (int d = 0; d < Dims; ++d) {
-            gs[d] += we * diff[d];
-            hs[d] += wi * (e - diff[d] * diff[d] * k);
-        }
-    }
+    for (; j < n; ++j) sammon_pair_scalar<T, Dims>(y, dstar, i, j, gs, hs, cs);
     for (int d = 0; d < Dims; ++d) grad[d] = T(-4) * gs[d], hess[d] = T(-4) * hs[d];
     return cs;
 }
