@@ -92,8 +92,10 @@ struct MapOptions {
     /// 1/s), so in the data's raw units the layout would depend on them (digits 0-16 or pixels
     /// 0-1 give different maps): the rest lengths d* are divided by their mean and multiplied by
     /// this, the layout runs in those units (the cost and the callbacks' Y are in them) and the
-    /// result is scaled back to the data's units. 0: the data's own units, unscaled. On the digits
-    /// kNN recall@10: 0.10 in the raw units, 0.45 with 1 (benchmarks/RESULTS.md).
+    /// result is scaled back to the data's units. 0: the rest lengths as they are, in the units
+    /// every map runs in (the data's, up to the power of two that brings its largest centred
+    /// coordinate into [0.5, 1)). On the digits kNN recall@10 is 0.45 with 1 (benchmarks/RESULTS.md);
+    /// it was 0.10 in the digits' raw units 0-16.
     double edge_length = 1.0;
     bool simd = true;         ///< false: the scalar twins (tests, benchmarks)
     /// MDS from data: 0 = exact SMACOF over all pairs; L > 0 (and below N) = landmark MDS with L
@@ -341,8 +343,9 @@ MapResult<T> fit_map(MapKind kind, const MatrixRef<T>* X, const MatrixRef<T>* Dm
     // Every map runs in units of a power of two, 2^unit_exp, in which the data's largest centred
     // coordinate (or the largest given distance) is in [0.5, 1): the kernels square distances in T,
     // which overflows beyond about 2^63 in float and underflows below 2^-63. Scaling by a power of
-    // two is exact, so ordinary data give the bits they would give unscaled; Y and the cost are
-    // scaled back at the end (callbacks see the working units: see MapResult).
+    // two is exact, so data scaled by 2^k give the map scaled by 2^k, bit for bit; Y and the cost
+    // are scaled back at the end, and callbacks see them in the caller's units (iterate), but for
+    // the graph layout's, which are in its own unit (MapOptions::edge_length).
     int unit_exp = 0;
     RowMatrix<T> Xn;
     std::optional<MatrixRef<T>> Xref;
