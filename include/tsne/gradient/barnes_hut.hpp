@@ -109,6 +109,29 @@ struct InteractionList {
     }
 };
 
+/// Scratch interaction lists, one per running block, kept across calls: acquire() hands out a free
+/// list (or a new one), release() takes it back. Owners hold it behind a pointer, so that their
+/// per-run state stays movable.
+template <class T, int Dims>
+class ListPool {
+public:
+    std::unique_ptr<InteractionList<T, Dims>> acquire() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (free_.empty()) return std::make_unique<InteractionList<T, Dims>>();
+        auto l = std::move(free_.back());
+        free_.pop_back();
+        return l;
+    }
+    void release(std::unique_ptr<InteractionList<T, Dims>> l) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_.push_back(std::move(l));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<InteractionList<T, Dims>>> free_;
+};
+
 /// Z_i (self included) and R_i for one point over an interaction list, scalar twin (t kernel with
 /// α degrees of freedom, kernel.hpp; Unit: α = 1).
 template <class T, int Dims, bool Unit = true>
@@ -241,7 +264,7 @@ struct BarnesHut::state {
         std::array<const T*, Dims> sorted{};
         for (int d = 0; d < Dims; ++d) sorted[static_cast<std::size_t>(d)] = tree.sorted(d);
         ex.parallel_for(groups.size(), 4, [&](std::size_t gb, std::size_t ge) {
-            auto L = acquire();
+            auto L = pool_->acquire();
             for (std::size_t g = gb; g < ge; ++g) {
                 const auto target = groups[g];
                 const gradient::BarnesHutRule<T, Dims> rule{theta2, tree.bounds(target)};
@@ -258,7 +281,7 @@ struct BarnesHut::state {
                     for (int d = 0; d < Dims; ++d) R.coord(d)[i] = out[d];
                 }
             }
-            release(std::move(L));
+            pool_->release(std::move(L));
         });
         double Z = 0;
         for (double v : z) Z += v;
@@ -271,25 +294,7 @@ struct BarnesHut::state {
     std::vector<double> z;  ///< per point (tree order), self excluded
 
 private:
-    using List = gradient::InteractionList<T, Dims>;
-    // Scratch lists, one per running block, kept across calls (behind a pointer: the state stays
-    // movable).
-    struct Pool {
-        std::mutex mutex;
-        std::vector<std::unique_ptr<List>> free;
-    };
-    std::unique_ptr<List> acquire() {
-        std::lock_guard<std::mutex> lock(pool_->mutex);
-        if (pool_->free.empty()) return std::make_unique<List>();
-        auto l = std::move(pool_->free.back());
-        pool_->free.pop_back();
-        return l;
-    }
-    void release(std::unique_ptr<List> l) {
-        std::lock_guard<std::mutex> lock(pool_->mutex);
-        pool_->free.push_back(std::move(l));
-    }
-    std::unique_ptr<Pool> pool_ = std::make_unique<Pool>();
+    std::unique_ptr<gradient::ListPool<T, Dims>> pool_ = std::make_unique<gradient::ListPool<T, Dims>>();
 };
 
 }  // namespace tsne

@@ -224,7 +224,7 @@ private:
             std::array<const T*, Dims> sorted{};
             for (int d = 0; d < Dims; ++d) sorted[static_cast<std::size_t>(d)] = tree_.sorted(d);
             ex.parallel_for(groups.size(), 4, [&](std::size_t gb, std::size_t ge) {
-                auto L = acquire();
+                auto L = pool_->acquire();
                 for (std::size_t g = gb; g < ge; ++g) {
                     const auto target = groups[g];
                     const gradient::BarnesHutRule<T, Dims> rule{theta2, tree_.bounds(target)};
@@ -243,7 +243,7 @@ private:
                         for (int d = 0; d < Dims; ++d) grad.coord(d)[i] = T(-2) * out[d];
                     }
                 }
-                release(std::move(L));
+                pool_->release(std::move(L));
             });
         }
         double c = 0;
@@ -251,29 +251,12 @@ private:
         return c;
     }
 
-    using List = gradient::InteractionList<T, Dims>;
-    struct Pool {
-        std::mutex mutex;
-        std::vector<std::unique_ptr<List>> free;
-    };
-    std::unique_ptr<List> acquire() {
-        std::lock_guard<std::mutex> lock(pool_->mutex);
-        if (pool_->free.empty()) return std::make_unique<List>();
-        auto l = std::move(pool_->free.back());
-        pool_->free.pop_back();
-        return l;
-    }
-    void release(std::unique_ptr<List> l) {
-        std::lock_guard<std::mutex> lock(pool_->mutex);
-        pool_->free.push_back(std::move(l));
-    }
-
     double theta_;
     bool simd_;
     int leaf_, group_;
     std::vector<double> phi_;
     tree::SpaceTree<T, Dims> tree_;
-    std::unique_ptr<Pool> pool_ = std::make_unique<Pool>();
+    std::unique_ptr<gradient::ListPool<T, Dims>> pool_ = std::make_unique<gradient::ListPool<T, Dims>>();
 };
 
 /// The graph layout's cost and gradient: grad = ∂C/∂Y, returns C (approximate with Barnes-Hut).

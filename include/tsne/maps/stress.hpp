@@ -62,6 +62,17 @@ T smacof_row_scalar(const std::array<const T*, Dims>& y, const T* dstar, std::si
     return s;
 }
 
+/// Lanes j..j+W of row i: diff = y_i − y_j per dimension; returns |diff|² (the SIMD kernels' step).
+template <class B, class T, int Dims>
+B batch_diff(const B* yi, const std::array<const T*, Dims>& y, std::size_t j, B* diff) {
+    B d2(T(0));
+    for (int d = 0; d < Dims; ++d) {
+        diff[d] = yi[d] - B::load_unaligned(y[d] + j);
+        d2 = xsimd::fma(diff[d], diff[d], d2);
+    }
+    return d2;
+}
+
 /// Row i, SIMD across j (the tail in scalar). The self pair has d = d* = 0: no cost, no force.
 template <class A, class T, int Dims>
 T smacof_row_simd(const std::array<const T*, Dims>& y, const T* dstar, std::size_t n, std::size_t i, T* out) {
@@ -75,11 +86,8 @@ T smacof_row_simd(const std::array<const T*, Dims>& y, const T* dstar, std::size
     }
     std::size_t j = 0;
     for (; j + W <= n; j += W) {
-        B diff[Dims], d2 = zero;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = yi[d] - B::load_unaligned(y[d] + j);
-            d2 = xsimd::fma(diff[d], diff[d], d2);
-        }
+        B diff[Dims];
+        const B d2 = batch_diff<B, T, Dims>(yi, y, j, diff);
         const B ds = B::load_unaligned(dstar + j);
         const B dist = xsimd::sqrt(d2), e = ds - dist;
         s = xsimd::fma(e, e, s);
@@ -141,11 +149,8 @@ T sammon_row_simd(const std::array<const T*, Dims>& y, const T* dstar, std::size
     }
     std::size_t j = 0;
     for (; j + W <= n; j += W) {
-        B diff[Dims], d2 = zero;
-        for (int d = 0; d < Dims; ++d) {
-            diff[d] = yi[d] - B::load_unaligned(y[d] + j);
-            d2 = xsimd::fma(diff[d], diff[d], d2);
-        }
+        B diff[Dims];
+        const B d2 = batch_diff<B, T, Dims>(yi, y, j, diff);
         const B ds = B::load_unaligned(dstar + j);
         const auto weighted = ds > zero;
         const B w = xsimd::select(weighted, one / ds, zero);
